@@ -1,0 +1,233 @@
+// Package httpapp builds the Fiber application: request IDs, structured
+// access logs, one error handler that turns every error into the JSON shape
+// {"error": {"code", "message", "field"?}}, body limits and the admin-token
+// guard.
+package httpapp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Error is an error with an HTTP status and a machine-readable code. Handlers
+// return it for bad input; the error handler renders it.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Invalid reports a bad value of one field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Status: fiber.StatusBadRequest, Code: "invalid", Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Errorf builds an Error with any status.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Mapping maps a domain error (matched with errors.Is) to a status and code.
+type Mapping struct {
+	Err    error
+	Status int
+	Code   string
+}
+
+// Options configures New.
+type Options struct {
+	Logger        *slog.Logger
+	JSONBodyLimit int
+	// Streamed lists path prefixes whose bodies are streamed without a size
+	// cap from this package (their handlers enforce their own).
+	Streamed []string
+	Errors   []Mapping
+}
+
+// New returns a Fiber app with request bodies streamed (never buffered
+// whole), request IDs, access logs and the JSON error handler.
+func New(o Options) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "lectern",
+		DisableStartupMessage: true,
+		StreamRequestBody:     true,
+		// With StreamRequestBody fasthttp reads at most this much before the
+		// handler runs and streams the rest; JSON routes are capped below.
+		BodyLimit:    o.JSONBodyLimit,
+		ReadTimeout:  10 * time.Minute,
+		WriteTimeout: 10 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorHandler: errorHandler(o.Logger, o.Errors),
+	})
+	app.Use(requestID, accessLog(o.Logger), bodyLimit(o.JSONBodyLimit, o.Streamed))
+	return app
+}
+
+func errorHandler(log *slog.Logger, maps []Mapping) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		body := &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error"}
+		var he *Error
+		var fe *fiber.Error
+		switch {
+		case errors.As(err, &he):
+			body = he
+		case errors.As(err, &fe):
+			body = &Error{Status: fe.Code, Code: codeFor(fe.Code), Message: fe.Message}
+		default:
+			matched := false
+			for _, m := range maps {
+				if errors.Is(err, m.Err) {
+					body = &Error{Status: m.Status, Code: m.Code, Message: err.Error()}
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				if errors.Is(err, context.Canceled) {
+					body = &Error{Status: 499, Code: "canceled", Message: "request canceled"}
+				}
+				log.ErrorContext(c.UserContext(), "request failed", "rid", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+			}
+		}
+		if body.Status == fiber.StatusTooManyRequests && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+			c.Set(fiber.HeaderRetryAfter, "1")
+		}
+		return c.Status(body.Status).JSON(fiber.Map{"error": body})
+	}
+}
+
+func codeFor(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return "not_found"
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case fiber.StatusRequestEntityTooLarge:
+		return "too_large"
+	case fiber.StatusUnauthorized:
+		return "unauthorized"
+	case fiber.StatusForbidden:
+		return "forbidden"
+	case fiber.StatusBadRequest, fiber.StatusUnprocessableEntity:
+		return "invalid"
+	case fiber.StatusConflict:
+		return "conflict"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "error"
+}
+
+const ridKey = "rid"
+
+func requestID(c *fiber.Ctx) error {
+	rid := c.Get("X-Request-Id")
+	if rid == "" || len(rid) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		rid = hex.EncodeToString(b[:])
+	} else {
+		rid = strings.Clone(rid)
+	}
+	c.Locals(ridKey, rid)
+	c.Set("X-Request-Id", rid)
+	return c.Next()
+}
+
+// RequestID returns the request's ID.
+func RequestID(c *fiber.Ctx) string {
+	s, _ := c.Locals(ridKey).(string)
+	return s
+}
+
+func accessLog(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		if err != nil {
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		status := c.Response().StatusCode()
+		lvl := slog.LevelInfo
+		if c.Path() == "/healthz" && status == fiber.StatusOK {
+			lvl = slog.LevelDebug
+		}
+		log.Log(c.UserContext(), lvl, "http", "rid", RequestID(c), "method", c.Method(), "path", c.Path(),
+			"status", status, "ms", time.Since(start).Milliseconds(), "bytes_in", c.Request().Header.ContentLength())
+		return nil
+	}
+}
+
+const maxDrain = 16 << 20
+
+// bodyLimit caps non-streamed bodies. fasthttp's own limit is bypassed for
+// streamed bodies, so this is where the cap is enforced.
+func bodyLimit(limit int, streamed []string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		for _, p := range streamed {
+			if strings.HasPrefix(c.Path(), p) {
+				return c.Next()
+			}
+		}
+		cl := c.Request().Header.ContentLength()
+		if cl > limit || (cl == -1 && c.Method() != fiber.MethodGet) {
+			if cl == -1 {
+				return Errorf(fiber.StatusLengthRequired, "length_required", "request body needs a Content-Length")
+			}
+			// Read (and drop) a moderately oversized body so the client
+			// gets the answer instead of a reset connection.
+			if cl <= maxDrain {
+				if s := c.Context().RequestBodyStream(); s != nil {
+					_, _ = io.CopyN(io.Discard, s, int64(cl))
+				}
+			} else {
+				c.Set(fiber.HeaderConnection, "close")
+			}
+			return Errorf(fiber.StatusRequestEntityTooLarge, "too_large", "request body of %d bytes exceeds the %d byte limit", cl, limit)
+		}
+		return c.Next()
+	}
+}
+
+// RequireToken guards write routes with the admin bearer token.
+func RequireToken(token string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if token == "" {
+			return Errorf(fiber.StatusServiceUnavailable, "no_admin_token", "the server has no LECTERN_ADMIN_TOKEN configured; write endpoints are disabled")
+		}
+		h := c.Get(fiber.HeaderAuthorization)
+		got, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="lectern"`)
+			return Errorf(fiber.StatusUnauthorized, "unauthorized", "a valid admin token is required (Authorization: Bearer ...)")
+		}
+		return c.Next()
+	}
+}
+
+// ParseJSON decodes the body into v, answering 400 with the reason.
+func ParseJSON(c *fiber.Ctx, v any) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return Errorf(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json")
+	}
+	if err := c.BodyParser(v); err != nil {
+		return Errorf(fiber.StatusBadRequest, "invalid_json", "request body is not valid JSON: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package transcode
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Log level for every ffmpeg run: warnings and errors only, each line tagged
+// with its level ("[error] ...") so Run can pick the line that explains a
+// failure.
+const ffmpegLogLevel = "level+warning"
+
+// toneMapChain converts PQ or HLG to SDR BT.709 (Hable curve) with zscale,
+// which Debian's ffmpeg is built with (--enable-libzimg). It runs once, at
+// the size of the top rung, before the split.
+const toneMapChain = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709," +
+	"tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
+
+// OutputPath is where BuildEncodeArgs writes rendition name ("v0", "a0").
+func OutputPath(outDir, name string) string {
+	return filepath.Join(outDir, name+".mp4")
+}
+
+// BuildEncodeArgs returns the ffmpeg arguments (without "ffmpeg") that encode
+// the whole ladder in one process that decodes src once:
+//
+//   - input: -protocol_whitelist file -format_whitelist InputFormats
+//     -i file:<abs src> (see Probe for why);
+//   - one -filter_complex: fps (constant rate, identical frames for every
+//     rung), optional HDR tone mapping, split, and per rung
+//     scale=W:H,setsar=1,format=yuv420p (ffmpeg autorotates, so W:H is the
+//     display size; 10-bit sources become 8-bit 4:2:0 for H.264 High);
+//   - one output file per rendition, outDir/<name>.mp4, each a single-track
+//     fragmented MP4. Video: libx264 High, fixed GOP of l.GOP frames, no
+//     scene-cut keyframes, closed GOPs, and a keyframe forced every GOP
+//     frames counted on the shared constant-rate frame numbers, so every
+//     rendition has IDR frames at exactly the same timestamps (0, GOP/FPS,
+//     ...). +frag_keyframe cuts one fragment per GOP, i.e. per segment.
+//     Audio: AAC-LC stereo 48 kHz, fragments of one segment duration.
+//   - +delay_moov writes the moov after the first fragment, so it carries an
+//     edit list for the encoder delay (two frames of B-frame reordering for
+//     video, 1024 samples of AAC priming for audio): once the edit lists are
+//     applied both tracks start at 0 and are in sync. The packager must keep
+//     or apply them.
+//   - -map_metadata -1 drops the source's metadata (phone videos carry GPS
+//     location); -progress pipe:1 reports progress for Run every second.
+func BuildEncodeArgs(src string, l Ladder, outDir string) []string {
+	if abs, err := filepath.Abs(src); err == nil {
+		src = abs
+	}
+	if abs, err := filepath.Abs(outDir); err == nil {
+		outDir = abs
+	}
+	args := []string{
+		"-hide_banner", "-nostdin", "-y",
+		"-loglevel", ffmpegLogLevel,
+		"-nostats", "-stats_period", "1", "-progress", "pipe:1",
+		"-protocol_whitelist", "file",
+		"-format_whitelist", InputFormats,
+		"-i", "file:" + src,
+		"-filter_complex", encodeFilterGraph(l),
+	}
+	gop := strconv.Itoa(l.GOP)
+	for _, v := range l.Video {
+		args = append(args,
+			"-map", "["+v.Name+"]",
+			"-c:v", "libx264",
+			"-profile:v", v.Profile,
+			"-level:v", v.Level,
+			"-preset", "veryfast",
+			"-b:v", strconv.Itoa(v.Bitrate),
+			"-maxrate", strconv.Itoa(v.MaxRate),
+			"-bufsize", strconv.Itoa(v.BufSize),
+			"-g", gop,
+			"-keyint_min", gop,
+			"-sc_threshold", "0",
+			"-flags", "+cgop",
+			"-forced-idr", "1",
+			"-force_key_frames", "expr:gte(n,n_forced*"+gop+")",
+		)
+		if l.ToneMap {
+			args = append(args, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
+		}
+		args = append(args,
+			"-an",
+			"-map_metadata", "-1", "-map_chapters", "-1",
+			"-f", "mp4",
+			"-movflags", "+frag_keyframe+empty_moov+delay_moov+default_base_moof",
+			"file:"+OutputPath(outDir, v.Name),
+		)
+	}
+	if a := l.Audio; a != nil {
+		fragUS := int64(l.SegmentDuration()*1e6 + 0.5)
+		args = append(args,
+			"-map", "0:"+strconv.Itoa(a.Stream),
+			"-c:a", "aac",
+			"-b:a", strconv.Itoa(a.Bitrate),
+			"-ac", strconv.Itoa(a.Channels),
+			"-ar", strconv.Itoa(a.SampleRate),
+			"-vn",
+			"-map_metadata", "-1", "-map_chapters", "-1",
+			"-f", "mp4",
+			"-movflags", "+empty_moov+delay_moov+default_base_moof",
+			"-frag_duration", strconv.FormatInt(fragUS, 10),
+			"file:"+OutputPath(outDir, a.Name),
+		)
+	}
+	return args
+}
+
+// encodeFilterGraph: [0:N]fps=F[,scale,tonemap],split=K[s0]...;[s0]scale=...[v0];...
+func encodeFilterGraph(l Ladder) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[0:%d]fps=%s", l.VideoStream, fpsExpr(l.FPS))
+	if l.ToneMap && len(l.Video) > 0 {
+		// Tone mapping works in float RGB: do it once, at the top rung's
+		// size rather than the source's.
+		fmt.Fprintf(&b, ",scale=%d:%d:flags=bicubic,%s", l.Video[0].Width, l.Video[0].Height, toneMapChain)
+	}
+	n := len(l.Video)
+	if n > 1 {
+		fmt.Fprintf(&b, ",split=%d", n)
+		for i := range n {
+			fmt.Fprintf(&b, "[s%d]", i)
+		}
+	}
+	for i, v := range l.Video {
+		if n > 1 {
+			fmt.Fprintf(&b, ";[s%d]", i)
+		} else {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "scale=%d:%d:flags=bicubic:out_range=tv,setsar=1,format=yuv420p[%s]", v.Width, v.Height, v.Name)
+	}
+	return b.String()
+}

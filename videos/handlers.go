@@ -1,0 +1,488 @@
+package videos
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"math"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/httpapp"
+)
+
+// ObjectStore is the part of the blob store the upload protocol needs.
+type ObjectStore interface {
+	NewMultipart(ctx context.Context, key, contentType string) (string, error)
+	PutPart(ctx context.Context, key, uploadID string, part int, r io.Reader, size int64, sha256Hex string) (string, error)
+	CompleteMultipart(ctx context.Context, key, uploadID string, parts []blob.Part) error
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+	Stat(ctx context.Context, key string) (int64, error)
+}
+
+// Queue enqueues and cancels encodes.
+type Queue interface {
+	EnqueueEncode(ctx context.Context, videoID, encodeID string) error
+	CancelEncode(ctx context.Context, encodeID string) error
+}
+
+// Settings are the knobs of the upload protocol and the URLs clients get.
+type Settings struct {
+	ChunkSize int64
+	MaxSize   int64
+	TTL       time.Duration
+	CDNURL    string
+	PublicURL string
+}
+
+// Handlers serves uploads, videos and encodes.
+type Handlers struct {
+	Store    *Store
+	Blob     ObjectStore
+	Queue    Queue
+	Settings Settings
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Errors maps this package's errors for the HTTP error handler.
+var Errors = []httpapp.Mapping{
+	{Err: ErrNotFound, Status: fiber.StatusNotFound, Code: "not_found"},
+	{Err: ErrConflict, Status: fiber.StatusConflict, Code: "conflict"},
+}
+
+// Register mounts the routes; write routes go through admin.
+func (h *Handlers) Register(r fiber.Router, admin fiber.Handler) {
+	r.Post("/uploads", admin, h.createUpload)
+	r.Get("/uploads/:id", admin, h.getUpload)
+	r.Put("/uploads/:id/parts/:n", admin, h.putPart)
+	r.Post("/uploads/:id/complete", admin, h.completeUpload)
+	r.Delete("/uploads/:id", admin, h.abortUpload)
+	r.Get("/videos", h.listVideos)
+	r.Get("/videos/:id", h.getVideo)
+	r.Post("/videos/:id/encodes", admin, h.reencode)
+	r.Get("/encodes/:id", h.getEncode)
+	r.Post("/encodes/:id/cancel", admin, h.cancelEncode)
+}
+
+type createUploadReq struct {
+	Filename    string `json:"filename"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
+	Title       string `json:"title"`
+}
+
+func (h *Handlers) createUpload(c *fiber.Ctx) error {
+	var req createUploadReq
+	if err := httpapp.ParseJSON(c, &req); err != nil {
+		return err
+	}
+	req.Filename = strings.TrimSpace(req.Filename)
+	req.Title = strings.TrimSpace(req.Title)
+	switch {
+	case req.Filename == "":
+		return httpapp.Invalid("filename", "is required")
+	case len(req.Filename) > 255 || !printable(req.Filename):
+		return httpapp.Invalid("filename", "must be at most 255 printable characters")
+	case req.Size <= 0:
+		return httpapp.Invalid("size", "must be a positive number of bytes")
+	case req.Size > h.Settings.MaxSize:
+		return &httpapp.Error{Status: fiber.StatusRequestEntityTooLarge, Code: "too_large", Field: "size",
+			Message: fmt.Sprintf("size: %d bytes exceeds the upload limit of %d bytes", req.Size, h.Settings.MaxSize)}
+	case utf8.RuneCountInString(req.Title) > 200 || !printable(req.Title):
+		return httpapp.Invalid("title", "must be at most 200 printable characters")
+	case len(req.ContentType) > 100:
+		return httpapp.Invalid("content_type", "must be at most 100 characters")
+	}
+	if req.Title == "" {
+		req.Title = strings.TrimSuffix(req.Filename, path.Ext(req.Filename))
+	}
+	if req.ContentType == "" {
+		req.ContentType = "application/octet-stream"
+	}
+	ctx := c.UserContext()
+	id := uuid.NewString()
+	u := &Upload{
+		ID: id, Filename: req.Filename, Title: req.Title, ContentType: req.ContentType, Size: req.Size,
+		ChunkSize:  h.Settings.ChunkSize,
+		PartsTotal: int((req.Size + h.Settings.ChunkSize - 1) / h.Settings.ChunkSize),
+		ObjectKey:  "uploads/" + id + "/source", Status: "open",
+		ExpiresAt: h.now().Add(h.Settings.TTL), Received: []Part{},
+	}
+	s3id, err := h.Blob.NewMultipart(ctx, u.ObjectKey, u.ContentType)
+	if err != nil {
+		return err
+	}
+	u.S3UploadID = s3id
+	if err := h.Store.CreateUpload(ctx, u); err != nil {
+		_ = h.Blob.AbortMultipart(context.WithoutCancel(ctx), u.ObjectKey, s3id)
+		return err
+	}
+	u.CreatedAt, u.UpdatedAt = h.now(), h.now()
+	c.Location("/api/v1/uploads/" + id)
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (h *Handlers) loadUpload(c *fiber.Ctx) (*Upload, error) {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, fmt.Errorf("upload %q: %w", id, ErrNotFound)
+	}
+	return h.Store.GetUpload(c.UserContext(), id)
+}
+
+func (h *Handlers) getUpload(c *fiber.Ctx) error {
+	u, err := h.loadUpload(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (h *Handlers) putPart(c *fiber.Ctx) error {
+	u, err := h.loadUpload(c)
+	if err != nil {
+		return err
+	}
+	if u.Status != "open" {
+		return httpapp.Errorf(fiber.StatusConflict, "conflict", "upload %s is %s; no more parts are accepted", u.ID, u.Status)
+	}
+	if h.now().After(u.ExpiresAt) {
+		return httpapp.Errorf(fiber.StatusGone, "expired", "upload %s expired at %s; start a new upload", u.ID, u.ExpiresAt.Format(time.RFC3339))
+	}
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 || n > u.PartsTotal {
+		return httpapp.Invalid("part", "must be a whole number from 1 to %d", u.PartsTotal)
+	}
+	want := u.PartSize(n)
+	if cl := int64(c.Request().Header.ContentLength()); cl != want {
+		return httpapp.Invalid("Content-Length", "part %d must be exactly %d bytes, got %d", n, want, cl)
+	}
+	sum := strings.ToLower(strings.Clone(c.Get("X-Chunk-SHA256")))
+	if b, err := hex.DecodeString(sum); err != nil || len(b) != sha256.Size {
+		return httpapp.Invalid("X-Chunk-SHA256", "header must be the hex SHA-256 of the part's bytes")
+	}
+	body := c.Context().RequestBodyStream()
+	if body == nil {
+		return httpapp.Invalid("body", "missing")
+	}
+	hr := &hashingReader{r: io.LimitReader(body, want), h: sha256.New()}
+	ctx := c.UserContext()
+	etag, err := h.Blob.PutPart(ctx, u.ObjectKey, u.S3UploadID, n, hr, want, sum)
+	if err != nil {
+		if blob.IsBadDigest(err) {
+			return httpapp.Errorf(fiber.StatusBadRequest, "checksum_mismatch", "part %d: the bytes received do not match X-Chunk-SHA256; send the part again", n)
+		}
+		if hr.n < want {
+			return httpapp.Errorf(fiber.StatusBadRequest, "incomplete_part", "part %d: connection ended after %d of %d bytes; send the part again", n, hr.n, want)
+		}
+		return err
+	}
+	if got := hex.EncodeToString(hr.h.Sum(nil)); hr.n != want || got != sum {
+		return httpapp.Errorf(fiber.StatusBadRequest, "checksum_mismatch", "part %d: the bytes received do not match X-Chunk-SHA256; send the part again", n)
+	}
+	p := Part{Part: n, Size: want, SHA256: sum, ETag: etag}
+	if err := h.Store.SavePart(ctx, u.ID, p); err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (r *hashingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.h.Write(p[:n])
+	r.n += int64(n)
+	return n, err
+}
+
+func (h *Handlers) completeUpload(c *fiber.Ctx) error {
+	u, err := h.loadUpload(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if u.Status == "completed" && u.VideoID != nil {
+		v, err := h.videoJSON(ctx, *u.VideoID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"upload": u, "video": v})
+	}
+	if u.Status != "open" {
+		return httpapp.Errorf(fiber.StatusConflict, "conflict", "upload %s is %s", u.ID, u.Status)
+	}
+	parts := make([]blob.Part, 0, u.PartsTotal)
+	var missing []string
+	have := map[int]Part{}
+	for _, p := range u.Received {
+		have[p.Part] = p
+	}
+	for n := 1; n <= u.PartsTotal; n++ {
+		p, ok := have[n]
+		if !ok || p.Size != u.PartSize(n) {
+			missing = append(missing, strconv.Itoa(n))
+			if len(missing) == 20 {
+				missing = append(missing, "...")
+				break
+			}
+			continue
+		}
+		parts = append(parts, blob.Part{Number: n, ETag: p.ETag})
+	}
+	if len(missing) > 0 {
+		return httpapp.Errorf(fiber.StatusConflict, "incomplete_upload", "upload %s is missing parts %s", u.ID, strings.Join(missing, ", "))
+	}
+	if err := h.Blob.CompleteMultipart(ctx, u.ObjectKey, u.S3UploadID, parts); err != nil {
+		// A completion that reached the store before a crash leaves the
+		// object in place; accept it when its size is right.
+		if size, serr := h.Blob.Stat(ctx, u.ObjectKey); serr != nil || size != u.Size {
+			return err
+		}
+	}
+	videoID, encodeID := uuid.NewString(), uuid.NewString()
+	if err := h.Store.CompleteUpload(ctx, u, videoID, encodeID, EncodePrefix(videoID, encodeID)); err != nil {
+		return err
+	}
+	if err := h.Queue.EnqueueEncode(ctx, videoID, encodeID); err != nil {
+		// The encode row is queued; the reconciler enqueues it again.
+		h.Log.WarnContext(ctx, "enqueue encode failed; the reconciler will retry", "video", videoID, "encode", encodeID, "err", err)
+	}
+	u.Status, u.VideoID = "completed", &videoID
+	v, err := h.videoJSON(ctx, videoID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"upload": u, "video": v})
+}
+
+// EncodePrefix is where an encode's objects are published: a new prefix per
+// encode, so a re-encode never serves segments a CDN cached before.
+func EncodePrefix(videoID, encodeID string) string {
+	return blob.MediaPrefix + videoID + "/" + encodeID + "/"
+}
+
+func (h *Handlers) abortUpload(c *fiber.Ctx) error {
+	u, err := h.loadUpload(c)
+	if err != nil {
+		return err
+	}
+	if u.Status != "open" {
+		return httpapp.Errorf(fiber.StatusConflict, "conflict", "upload %s is %s", u.ID, u.Status)
+	}
+	ctx := c.UserContext()
+	if err := h.Blob.AbortMultipart(ctx, u.ObjectKey, u.S3UploadID); err != nil {
+		return err
+	}
+	if err := h.Store.MarkUploadAborted(ctx, u.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// VideoJSON is a video as the API shows it: the record, absolute URLs of its
+// manifests through the CDN, and its latest encode (the job).
+type VideoJSON struct {
+	*Video
+	HLS        *string `json:"hls"`
+	DASH       *string `json:"dash"`
+	Poster     *string `json:"poster"`
+	Thumbnails *string `json:"thumbnails"`
+	Player     string  `json:"player"`
+	Job        *Encode `json:"job"`
+}
+
+func (h *Handlers) videoJSON(ctx context.Context, id string) (*VideoJSON, error) {
+	v, err := h.Store.GetVideo(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return h.present(ctx, v)
+}
+
+func (h *Handlers) present(ctx context.Context, v *Video) (*VideoJSON, error) {
+	out := &VideoJSON{Video: v, Player: h.Settings.PublicURL + "/watch/" + v.ID}
+	job, err := h.Store.LatestEncode(ctx, v.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	out.Job = job
+	cur := job
+	if v.CurrentEncodeID != nil && (job == nil || job.ID != *v.CurrentEncodeID) {
+		if cur, err = h.Store.GetEncode(ctx, *v.CurrentEncodeID); err != nil {
+			return nil, err
+		}
+	}
+	if v.Status == "ready" && cur != nil {
+		out.HLS, out.DASH = h.cdn(cur.HLSPath), h.cdn(cur.DASHPath)
+		out.Poster, out.Thumbnails = h.cdn(cur.PosterPath), h.cdn(cur.ThumbsPath)
+	}
+	if job != nil && job.Progress != 0 {
+		job.Progress = math.Round(job.Progress*10) / 10
+	}
+	return out, nil
+}
+
+func (h *Handlers) cdn(key *string) *string {
+	if key == nil || *key == "" {
+		return nil
+	}
+	s := h.Settings.CDNURL + "/" + *key
+	return &s
+}
+
+func (h *Handlers) getVideo(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("video %q: %w", id, ErrNotFound)
+	}
+	v, err := h.videoJSON(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(v)
+}
+
+func (h *Handlers) listVideos(c *fiber.Ctx) error {
+	limit := c.QueryInt("limit", 50)
+	if limit < 1 || limit > 200 {
+		return httpapp.Invalid("limit", "must be between 1 and 200")
+	}
+	var before *time.Time
+	var beforeID string
+	if cur := c.Query("cursor"); cur != "" {
+		ts, id, ok := strings.Cut(cur, "_")
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if _, uerr := uuid.Parse(id); !ok || err != nil || uerr != nil {
+			return httpapp.Invalid("cursor", "is not a cursor this API returned")
+		}
+		before, beforeID = &t, id
+	}
+	ctx := c.UserContext()
+	vs, err := h.Store.ListVideos(ctx, limit, before, beforeID)
+	if err != nil {
+		return err
+	}
+	items := make([]*VideoJSON, 0, len(vs))
+	for _, v := range vs {
+		vj, err := h.present(ctx, v)
+		if err != nil {
+			return err
+		}
+		items = append(items, vj)
+	}
+	var next *string
+	if len(vs) == limit {
+		last := vs[len(vs)-1]
+		s := last.CreatedAt.Format(time.RFC3339Nano) + "_" + last.ID
+		next = &s
+	}
+	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+}
+
+func (h *Handlers) reencode(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("video %q: %w", id, ErrNotFound)
+	}
+	ctx := c.UserContext()
+	if _, err := h.Store.GetVideo(ctx, id); err != nil {
+		return err
+	}
+	encodeID := uuid.NewString()
+	if err := h.Store.NewEncode(ctx, id, encodeID, EncodePrefix(id, encodeID)); err != nil {
+		return err
+	}
+	if err := h.Queue.EnqueueEncode(ctx, id, encodeID); err != nil {
+		h.Log.WarnContext(ctx, "enqueue encode failed; the reconciler will retry", "video", id, "encode", encodeID, "err", err)
+	}
+	e, err := h.Store.GetEncode(ctx, encodeID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (h *Handlers) getEncode(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("encode %q: %w", id, ErrNotFound)
+	}
+	e, err := h.Store.GetEncode(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+func (h *Handlers) cancelEncode(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("encode %q: %w", id, ErrNotFound)
+	}
+	ctx := c.UserContext()
+	e, err := h.Store.CancelEncode(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := h.Queue.CancelEncode(ctx, id); err != nil {
+		// The worker also sees the canceled state at its next progress report.
+		h.Log.WarnContext(ctx, "cancel signal failed; the worker stops at its next progress report", "encode", id, "err", err)
+	}
+	return c.JSON(e)
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// SweepExpiredUploads aborts open uploads past their expiry and removes their
+// parts from the object store. It returns how many it aborted.
+func SweepExpiredUploads(ctx context.Context, st *Store, bs ObjectStore, now time.Time) (int, error) {
+	us, err := st.ExpiredUploads(ctx, now, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range us {
+		if err := bs.AbortMultipart(ctx, u.ObjectKey, u.S3UploadID); err != nil {
+			return n, err
+		}
+		if err := st.MarkUploadAborted(ctx, u.ID); err != nil && !errors.Is(err, ErrConflict) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

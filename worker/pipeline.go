@@ -1,0 +1,253 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/packager"
+	"github.com/lectern/lectern/transcode"
+	"github.com/lectern/lectern/videos"
+)
+
+// reporter stores progress at most every ProgressEvery and cancels the
+// pipeline when it reads back that an operator canceled the encode.
+type reporter struct {
+	w       *Worker
+	id      string
+	cancel  context.CancelCauseFunc
+	log     *slog.Logger
+	mu      sync.Mutex
+	last    time.Time
+	stage   string
+	percent float64
+}
+
+func (r *reporter) report(ctx context.Context, p videos.Progress, force bool) {
+	r.mu.Lock()
+	if !force && time.Since(r.last) < r.w.ProgressEvery {
+		r.mu.Unlock()
+		return
+	}
+	r.last = time.Now()
+	r.mu.Unlock()
+	state, err := r.w.Store.UpdateProgress(context.WithoutCancel(ctx), r.id, p)
+	if err != nil {
+		r.log.Warn("store progress", "err", err)
+		return
+	}
+	if state == "canceled" {
+		r.cancel(errCanceled)
+	}
+}
+
+// stage weights of the overall percentage
+const (
+	pctDownload = 3
+	pctEncode   = 90
+	pctPackage  = 93
+)
+
+func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Logger) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	rep := &reporter{w: w, id: e.ID, cancel: cancel, log: log}
+
+	v, err := w.Store.GetVideo(ctx, e.VideoID)
+	if err != nil {
+		return err
+	}
+	dir, release, err := w.scratch.Dir(ctx, e.ID, v.SourceSize)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	// Objects a crashed earlier attempt published under this prefix are
+	// replaced as a whole, so no stale segment survives a retry.
+	if e.Attempts > 0 {
+		if err := w.Blob.RemovePrefix(ctx, e.Prefix); err != nil {
+			return err
+		}
+	}
+
+	rep.report(ctx, videos.Progress{Stage: "downloading"}, true)
+	src := filepath.Join(dir, "source")
+	if err := w.Blob.Download(ctx, v.SourceKey, src); err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return fmt.Errorf("the uploaded file is missing from storage: %w", asynq.SkipRetry)
+		}
+		return err
+	}
+
+	rep.report(ctx, videos.Progress{Stage: "probing", Percent: pctDownload}, true)
+	info, err := transcode.Probe(ctx, w.FFprobe, src, transcode.Limits{MaxWidth: w.MaxWidth, MaxHeight: w.MaxHeight, MaxDuration: w.MaxDuration})
+	if err != nil {
+		return err
+	}
+	ladder, err := transcode.PlanLadder(info, transcode.PlanOptions{SegmentSeconds: w.SegmentSeconds, MaxFPS: w.MaxFPS})
+	if err != nil {
+		return err
+	}
+	if err := w.Store.SetProbe(ctx, e.ID, e.VideoID, info, ladder, info.Duration, info.DisplayWidth, info.DisplayHeight); err != nil {
+		return err
+	}
+	// The deadline scales with the source: four times real time on top of a
+	// fixed allowance covers a slow machine without letting a hung ffmpeg
+	// hold the queue forever.
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Minute+time.Duration(4*info.Duration*float64(time.Second)))
+	defer dcancel()
+
+	encDir := filepath.Join(dir, "enc")
+	if err := os.MkdirAll(encDir, 0o755); err != nil {
+		return err
+	}
+	args := transcode.BuildEncodeArgs(src, ladder, encDir)
+	rep.report(ctx, videos.Progress{Stage: "encoding", Percent: pctDownload}, true)
+	err = transcode.Run(dctx, w.FFmpeg, args, info.Duration, func(p transcode.Progress) {
+		rep.report(ctx, videos.Progress{Stage: "encoding", Percent: pctDownload + p.Percent*(pctEncode-pctDownload)/100, FPS: p.FPS, Speed: p.Speed}, false)
+	})
+	if err != nil {
+		if c := context.Cause(ctx); c != nil {
+			return c
+		}
+		return fmt.Errorf("encode: %w", err)
+	}
+
+	rep.report(ctx, videos.Progress{Stage: "packaging", Percent: pctEncode}, true)
+	outDir := filepath.Join(dir, "out")
+	var inputs []packager.Input
+	for _, r := range ladder.Video {
+		inputs = append(inputs, packager.Input{Name: r.Name, Path: filepath.Join(encDir, r.Name+".mp4")})
+	}
+	if ladder.Audio != nil {
+		inputs = append(inputs, packager.Input{Name: ladder.Audio.Name, Path: filepath.Join(encDir, ladder.Audio.Name+".mp4")})
+	}
+	var (
+		res    *packager.Result
+		images []blob.Upload
+	)
+	var perr, ierr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		res, perr = packager.Package(dctx, inputs, outDir, packager.Options{SegmentSeconds: ladder.SegmentSeconds})
+	}()
+	go func() {
+		defer wg.Done()
+		// Images come from the encoded renditions, not the source: a small
+		// rendition decodes many times faster than a 1080p camera file.
+		low := filepath.Join(encDir, ladder.Video[len(ladder.Video)-1].Name+".mp4")
+		high := filepath.Join(encDir, ladder.Video[0].Name+".mp4")
+		images, ierr = w.images(dctx, high, low, filepath.Join(dir, "images"), info.Duration, e.Prefix)
+	}()
+	wg.Wait()
+	if perr != nil {
+		if errors.Is(perr, packager.ErrMisaligned) {
+			return fmt.Errorf("renditions are not segment-aligned, so players could not switch between them: %v: %w", perr, asynq.SkipRetry)
+		}
+		return fmt.Errorf("package: %w", perr)
+	}
+	if ierr != nil {
+		return fmt.Errorf("poster and thumbnails: %w", ierr)
+	}
+
+	rep.report(ctx, videos.Progress{Stage: "publishing", Percent: pctPackage}, true)
+	var segments, manifests []blob.Upload
+	for _, f := range res.Files {
+		u := blob.Upload{Key: e.Prefix + f.RelPath, Path: filepath.Join(outDir, filepath.FromSlash(f.RelPath)), ContentType: f.ContentType, CacheControl: blob.CacheImmutable}
+		if f.Manifest {
+			u.CacheControl = blob.CacheManifest
+			manifests = append(manifests, u)
+		} else {
+			segments = append(segments, u)
+		}
+	}
+	// Segments and images first, manifests last: a manifest never names an
+	// object that is not there yet.
+	if err := w.Blob.PutFiles(ctx, append(segments, images...), 8); err != nil {
+		return fmt.Errorf("publish segments: %w", err)
+	}
+	if err := w.Blob.PutFiles(ctx, manifests, 4); err != nil {
+		return fmt.Errorf("publish manifests: %w", err)
+	}
+	if c := context.Cause(ctx); c != nil {
+		return c
+	}
+	old, err := w.Store.FinishEncode(ctx, e.ID, videos.Published{
+		HLS: e.Prefix + "master.m3u8", DASH: e.Prefix + "manifest.mpd",
+		Poster: e.Prefix + "poster.jpg", Thumbs: e.Prefix + "thumbs/thumbs.vtt",
+		Renditions: res.Renditions,
+	})
+	if err != nil {
+		return err
+	}
+	if old != "" && old != e.Prefix {
+		if err := w.enqueuePurge(ctx, e.ID, old); err != nil {
+			log.Warn("schedule purge of the replaced encode", "prefix", old, "err", err)
+		}
+	}
+	return nil
+}
+
+func (w *Worker) images(ctx context.Context, high, low, dir string, duration float64, prefix string) ([]blob.Upload, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "thumbs"), 0o755); err != nil {
+		return nil, err
+	}
+	poster := filepath.Join(dir, "poster.jpg")
+	if err := transcode.Poster(ctx, w.FFmpeg, high, poster, transcode.DefaultPosterTime(duration), 1280); err != nil {
+		return nil, err
+	}
+	th, err := transcode.Thumbnails(ctx, w.FFmpeg, low, filepath.Join(dir, "thumbs"), duration, transcode.ThumbOptions{})
+	if err != nil {
+		return nil, err
+	}
+	vtt := transcode.ThumbnailsVTT(*th, transcode.SpriteName)
+	if err := os.WriteFile(filepath.Join(dir, "thumbs", "thumbs.vtt"), vtt, 0o644); err != nil {
+		return nil, err
+	}
+	ups := []blob.Upload{{Key: prefix + "poster.jpg", Path: poster, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable}}
+	ents, err := os.ReadDir(filepath.Join(dir, "thumbs"))
+	if err != nil {
+		return nil, err
+	}
+	for _, ent := range ents {
+		ct := "image/jpeg"
+		if strings.HasSuffix(ent.Name(), ".vtt") {
+			ct = "text/vtt; charset=utf-8"
+		}
+		ups = append(ups, blob.Upload{Key: prefix + "thumbs/" + ent.Name(), Path: filepath.Join(dir, "thumbs", ent.Name()), ContentType: ct, CacheControl: blob.CacheImmutable})
+	}
+	return ups, nil
+}
+
+func (w *Worker) enqueuePurge(ctx context.Context, encodeID, prefix string) error {
+	t, err := NewPurgeTask(encodeID, prefix, w.PurgeDelay)
+	if err != nil {
+		return err
+	}
+	_, err = w.Queue.c.EnqueueContext(ctx, t)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+func (w *Worker) handlePurge(ctx context.Context, t *asynq.Task) error {
+	var p PurgePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || !strings.HasPrefix(p.Prefix, blob.MediaPrefix) || !strings.HasSuffix(p.Prefix, "/") {
+		return fmt.Errorf("bad purge payload %q: %w", t.Payload(), asynq.SkipRetry)
+	}
+	return w.Blob.RemovePrefix(ctx, p.Prefix)
+}

@@ -1,0 +1,222 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/transcode"
+	"github.com/lectern/lectern/videos"
+)
+
+// Worker runs the pipeline tasks.
+type Worker struct {
+	Store          *videos.Store
+	Blob           *blob.Store
+	Queue          *Client
+	Log            *slog.Logger
+	FFmpeg         string
+	FFprobe        string
+	ScratchDir     string
+	ScratchMax     int64
+	SegmentSeconds float64
+	MaxFPS         float64
+	MaxWidth       int
+	MaxHeight      int
+	MaxDuration    time.Duration
+	// ProgressEvery is how often a running encode stores its progress and
+	// looks for a cancel (default 1 s).
+	ProgressEvery time.Duration
+	// PurgeDelay is how long the objects of a replaced encode stay for
+	// players that still hold its manifests (default 1 h).
+	PurgeDelay time.Duration
+
+	scratch *transcode.Scratch
+}
+
+// RunOptions tune the asynq server.
+type RunOptions struct {
+	Concurrency   int
+	ShutdownGrace time.Duration
+	// Housekeeping is how often expired uploads are swept and lost encodes
+	// re-enqueued (default 1 min).
+	Housekeeping time.Duration
+}
+
+// Mux returns the task handlers.
+func (w *Worker) Mux() *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeVideoEncode, w.handleEncode)
+	mux.HandleFunc(TypeVideoPurge, w.handlePurge)
+	return mux
+}
+
+// Init prepares scratch space; Run calls it.
+func (w *Worker) Init() error {
+	if w.ProgressEvery == 0 {
+		w.ProgressEvery = time.Second
+	}
+	if w.PurgeDelay == 0 {
+		w.PurgeDelay = time.Hour
+	}
+	s, err := transcode.NewScratch(w.ScratchDir, w.ScratchMax)
+	if err != nil {
+		return fmt.Errorf("scratch space: %w", err)
+	}
+	w.scratch = s
+	// Folders left by a process that died are no one's any more.
+	if _, err := s.Sweep(0); err != nil {
+		w.Log.Warn("sweep scratch", "err", err)
+	}
+	return nil
+}
+
+// Run serves tasks until ctx is done; in-flight tasks get ShutdownGrace to
+// finish and otherwise go back to the queue.
+func (w *Worker) Run(ctx context.Context, redis asynq.RedisClientOpt, o RunOptions) error {
+	if err := w.Init(); err != nil {
+		return err
+	}
+	if o.Housekeeping == 0 {
+		o.Housekeeping = time.Minute
+	}
+	srv := asynq.NewServer(redis, asynq.Config{
+		Concurrency:     o.Concurrency,
+		Queues:          map[string]int{QueueEncode: 6, QueueMaintenance: 1},
+		ShutdownTimeout: o.ShutdownGrace,
+		RetryDelayFunc:  RetryDelay,
+		Logger:          asynqLogger{w.Log},
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			w.Log.Warn("task failed", "type", t.Type(), "err", err)
+		}),
+	})
+	if err := srv.Start(w.Mux()); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	w.Log.Info("worker started", "concurrency", o.Concurrency, "scratch", w.ScratchDir)
+	tick := time.NewTicker(o.Housekeeping)
+	defer tick.Stop()
+	w.housekeep(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			srv.Shutdown()
+			return nil
+		case <-tick.C:
+			w.housekeep(ctx)
+		}
+	}
+}
+
+// RetryDelay backs off exponentially from 5 s to at most 10 minutes.
+func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	d := 5 * time.Second * time.Duration(math.Pow(2, float64(min(n, 8))))
+	return min(d, 10*time.Minute)
+}
+
+func (w *Worker) housekeep(ctx context.Context) {
+	if n, err := videos.SweepExpiredUploads(ctx, w.Store, w.Blob, time.Now()); err != nil {
+		w.Log.Warn("sweep expired uploads", "err", err)
+	} else if n > 0 {
+		w.Log.Info("aborted expired uploads", "count", n)
+	}
+	// An encode whose enqueue was lost (Redis down at upload time) is
+	// enqueued again; TaskIDs make this a no-op for those already queued.
+	es, err := w.Store.QueuedEncodes(ctx, time.Now().Add(-time.Minute))
+	if err != nil {
+		w.Log.Warn("reconcile encodes", "err", err)
+		return
+	}
+	for _, e := range es {
+		if err := w.Queue.EnqueueEncode(ctx, e.VideoID, e.ID); err != nil {
+			w.Log.Warn("re-enqueue encode", "encode", e.ID, "err", err)
+		}
+	}
+}
+
+// errCanceled is the cause when an operator cancels an encode.
+var errCanceled = errors.New("canceled by an operator")
+
+func (w *Worker) handleEncode(ctx context.Context, t *asynq.Task) error {
+	var p EncodePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.EncodeID == "" {
+		return fmt.Errorf("bad payload %q: %w", t.Payload(), asynq.SkipRetry)
+	}
+	log := w.Log.With("encode", p.EncodeID, "video", p.VideoID)
+	before, err := w.Store.StartEncode(ctx, p.EncodeID)
+	if errors.Is(err, videos.ErrNotFound) {
+		return fmt.Errorf("encode %s does not exist: %w", p.EncodeID, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	switch before.State {
+	case "succeeded", "failed", "canceled":
+		// A duplicate or late retry of finished work: nothing to do.
+		log.Info("encode already finished", "state", before.State)
+		return nil
+	}
+	log.Info("encode started", "attempt", before.Attempts+1)
+	started := time.Now()
+	err = w.pipeline(ctx, before, log)
+	if err == nil {
+		log.Info("encode ready", "seconds", time.Since(started).Seconds())
+		return nil
+	}
+	cctx := context.WithoutCancel(ctx)
+	if e, gerr := w.Store.GetEncode(cctx, p.EncodeID); gerr == nil && e.State == "canceled" {
+		log.Info("encode canceled")
+		w.removeQuietly(cctx, before.Prefix, log)
+		return nil
+	}
+	var rej *transcode.RejectError
+	if errors.As(err, &rej) || errors.Is(err, asynq.SkipRetry) {
+		reason := err.Error()
+		if rej != nil {
+			reason = rej.Reason
+		}
+		log.Warn("encode failed for good", "reason", reason)
+		w.removeQuietly(cctx, before.Prefix, log)
+		if ferr := w.Store.FailEncode(cctx, p.EncodeID, reason, true); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("%s: %w", reason, asynq.SkipRetry)
+	}
+	if ctx.Err() != nil && context.Cause(ctx) != errCanceled {
+		// Shutting down: asynq puts the task back; the next run starts over.
+		return err
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	final := retried >= maxRetry
+	reason := "temporary failure, will retry: " + err.Error()
+	if final {
+		reason = fmt.Sprintf("failed after %d attempts: %v", retried+1, err)
+		w.removeQuietly(cctx, before.Prefix, log)
+	}
+	if ferr := w.Store.FailEncode(cctx, p.EncodeID, reason, final); ferr != nil {
+		log.Warn("record failure", "err", ferr)
+	}
+	return err
+}
+
+func (w *Worker) removeQuietly(ctx context.Context, prefix string, log *slog.Logger) {
+	if err := w.Blob.RemovePrefix(ctx, prefix); err != nil {
+		log.Warn("remove published objects", "prefix", prefix, "err", err)
+	}
+}
+
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
