@@ -3,6 +3,7 @@ package transcode
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"math"
@@ -38,7 +39,8 @@ func safeInput(src string, extra ffmpeg.KwArgs) *ffmpeg.Stream {
 	for k, v := range extra {
 		kw[k] = v
 	}
-	return ffmpeg.Input("file:"+src, kw)
+	// "V": the first video stream that is not cover art.
+	return ffmpeg.Input("file:"+src, kw).Get("V")
 }
 
 var globalArgs = []string{"-hide_banner", "-nostdin", "-loglevel", ffmpegLogLevel, "-nostats"}
@@ -73,6 +75,11 @@ func PosterArgs(src, out string, atSec float64, width int) []string {
 
 // Poster writes a JPEG poster frame of src taken at atSec to out.
 func Poster(ctx context.Context, ffmpegPath, src, out string, atSec float64, width int) error {
+	// ffmpeg writes nothing when atSec is past the end; make sure an old
+	// file is not taken for the new poster.
+	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("poster: %w", err)
+	}
 	if err := Run(ctx, ffmpegPath, PosterArgs(src, out, atSec, width), 0, nil); err != nil {
 		return fmt.Errorf("poster at %.1fs: %w", atSec, err)
 	}

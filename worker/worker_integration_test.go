@@ -267,7 +267,7 @@ func TestBadUploadFailsWithAReasonAndTheQueueGoesOn(t *testing.T) {
 func TestCancelKillsFFmpegAndCleansUp(t *testing.T) {
 	r := newRig(t, nil)
 	r.startWorker()
-	up := r.api.UploadFile(clip(t, 60, "1280x720", true))
+	up := r.api.UploadFile(clip(t, 40, "640x360", true))
 	r.waitStage(up.EncodeID, "encoding")
 	time.Sleep(500 * time.Millisecond)
 	ctx := context.Background()
@@ -304,8 +304,13 @@ func TestPublishSurvivesMinIORestart(t *testing.T) {
 	r := newRig(t, bs)
 	r.startWorker()
 	up := r.api.UploadFile(clip(t, 12, "640x360", true))
+	// MinIO goes away while the worker encodes and is still away when it
+	// starts publishing; it comes back a little later.
 	r.waitStage(up.EncodeID, "encoding")
-	mio.Restart()
+	mio.Stop()
+	r.waitStage(up.EncodeID, "publishing")
+	time.Sleep(2 * time.Second)
+	mio.Start()
 	v := r.waitVideo(up.VideoID, 5*time.Minute)
 	if v.Status != "ready" {
 		t.Fatalf("video %s: %s", v.Status, deref(v.Error))

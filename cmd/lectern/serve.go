@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/database"
@@ -125,6 +126,10 @@ func newApp(cfg *config.Config, log *slog.Logger, d *deps, store *videos.Store) 
 		Errors:        videos.Errors,
 	})
 	app.Get("/healthz", health(d))
+	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(apidoc.OpenAPI)
+	})
 	v1 := app.Group("/api/v1")
 	vh := &videos.Handlers{
 		Store: store, Blob: d.blob, Queue: d.queue, Log: log,

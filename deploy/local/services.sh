@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2119,SC2120
+# shellcheck disable=SC2016,SC2034,SC2059,SC2119,SC2120
 # Start/stop/health functions for each service of the local stack.
 # Source after lib.sh. Each start_* is idempotent: a service already running
 # from this data dir on the right port is reused ("running"), one running from

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,6 +151,8 @@ type Server struct {
 	env  []string
 	cmd  *exec.Cmd
 	log  string
+	// ready, when set, is polled after the port opens until it succeeds.
+	ready func() error
 }
 
 func (s *Server) start() {
@@ -166,6 +169,20 @@ func (s *Server) start() {
 	}
 	lf.Close()
 	WaitTCP(s.t, s.Addr, 30*time.Second)
+	if s.ready == nil {
+		return
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := s.ready()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s not ready: %v", s.name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL after 10 s).
@@ -183,6 +200,12 @@ func (s *Server) Stop() {
 		<-done
 	}
 	s.cmd = nil
+}
+
+// Start starts a stopped server again on the same address and data.
+func (s *Server) Start() {
+	s.t.Helper()
+	s.start()
 }
 
 // Restart stops and starts the server on the same address and data.
@@ -221,6 +244,17 @@ func MinIO(t testing.TB) *Server {
 		args: []string{"server", filepath.Join(dir, "data"), "--address", fmt.Sprintf("127.0.0.1:%d", port), "--console-address", fmt.Sprintf("127.0.0.1:%d", FreePort(t)), "--quiet"},
 		env:  []string{"MINIO_ROOT_USER=" + Env(t, "LECTERN_S3_ACCESS_KEY"), "MINIO_ROOT_PASSWORD=" + Env(t, "LECTERN_S3_SECRET_KEY"), "MINIO_BROWSER=off"},
 		log:  filepath.Join(dir, "minio.log")}
+	s.ready = func() error {
+		resp, err := http.Get("http://" + s.Addr + "/minio/health/ready")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("health: %s", resp.Status)
+		}
+		return nil
+	}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s

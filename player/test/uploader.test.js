@@ -137,3 +137,30 @@ test('a forgotten upload (404 on resume) starts over', async () => {
   await new Uploader({ file, api: srv.api, transport: srv.transport, storage, sleep: noSleep }).run();
   assert.equal(srv.creates, 1);
 });
+
+test('pause aborts parts in flight and holds new ones until resume', async () => {
+  const srv = fakeServer();
+  const file = makeFile(9000);
+  let inFlight = 0;
+  let sentWhilePaused = 0;
+  let up;
+  const slow = (req) => new Promise((resolve, reject) => {
+    if (up.paused) sentWhilePaused++;
+    inFlight++;
+    const timer = setTimeout(() => { inFlight--; srv.transport(req).then(resolve, reject); }, 20);
+    req.signal.addEventListener('abort', () => { clearTimeout(timer); inFlight--; reject(Object.assign(new Error('aborted'), { name: 'AbortError' })); });
+  });
+  up = new Uploader({ file, api: srv.api, transport: slow, storage: new MemStorage(), sleep: noSleep, concurrency: 3 });
+  const done = up.run();
+  await new Promise((r) => setTimeout(r, 30));
+  up.pause();
+  assert.equal(inFlight, 0, 'in-flight parts aborted');
+  const before = srv.puts.length;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(srv.puts.length, before, 'nothing sent while paused');
+  up.resume();
+  const res = await done;
+  assert.equal(res.video.id, 'vid1');
+  assert.equal(sentWhilePaused, 0);
+  assert.equal(new Set(srv.puts).size, 9);
+});

@@ -181,7 +181,9 @@ function createDash(dashjs, video, url, hooks, opts) {
       auto = i < 0;
       player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: auto } } } });
       const r = reps()[i];
-      if (!auto && r) player.setRepresentationForTypeById('video', r.id);
+      // forceReplace: replace what is already buffered, so a pick shows within a segment
+      // or two instead of after the whole forward buffer has played out.
+      if (!auto && r) player.setRepresentationForTypeById('video', r.id, true);
     },
     destroy: () => player.destroy(),
   };

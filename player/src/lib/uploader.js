@@ -270,6 +270,8 @@ export class Uploader {
         throw new ApiError(0, 'file_unreadable', 'The file can no longer be read (was it moved or changed?). Choose it again to continue.');
       }
       const hash = await sha256Hex(buf);
+      if (this.fatal) throw this.fatal;
+      if (this.paused) { attempt--; continue; } // paused while reading/hashing
       const ctrl = new AbortController();
       this.controllers.add(ctrl);
       this.inflight.set(n, 0);

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lectern/lectern/internal/apidoc"
+	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/worker"
+)
+
+// Every route the app serves is described in the OpenAPI document, and the
+// document describes nothing the app does not serve.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(apidoc.OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.json is not valid JSON: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi version %q", doc.OpenAPI)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &deps{queue: &worker.Client{}}, nil)
+	param := regexp.MustCompile(`:(\w+)`)
+	served := map[string]bool{}
+	for _, r := range app.GetRoutes(true) {
+		if r.Method == "HEAD" || r.Method == "USE" || r.Method == "CONNECT" || r.Method == "TRACE" || r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/player") || r.Path == "/" {
+			continue
+		}
+		path := param.ReplaceAllString(r.Path, "{$1}")
+		key := strings.ToLower(r.Method) + " " + path
+		served[key] = true
+		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("route %s %s is missing from openapi.json", r.Method, path)
+		}
+	}
+	if len(served) < 12 {
+		t.Fatalf("only %d routes found; the route walk is broken", len(served))
+	}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			if !served[method+" "+path] {
+				t.Errorf("openapi.json describes %s %s, which the app does not serve", method, path)
+			}
+		}
+	}
+}
