@@ -26,7 +26,7 @@ ifeq ($(wildcard player/package.json),)
 player:
 	@echo "player: no player/package.json yet; skipping the player build"
 else
-PLAYER_INPUTS := $(shell find player/src -type f 2>/dev/null) $(wildcard player/package.json player/package-lock.json)
+PLAYER_INPUTS := $(shell find player/src -type f 2>/dev/null) $(wildcard player/package.json player/package-lock.json player/*.mjs player/*.js)
 player: player/dist/watch.html
 
 player/dist/watch.html: $(PLAYER_INPUTS)

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests: `npm test` in e2e/ against the running stack
-# (started by `make test`). Skipped when e2e/package.json does not exist yet.
+# Browser end-to-end tests against the running stack (make test starts it):
+# 1. generate a 40 s clip with ffmpeg (a busy test pattern, so the ladder has
+#    renditions far enough apart for the throttling test),
+# 2. upload it with the CLI, exactly as an instructor would
+#    (`lectern video upload FILE --wait --json`), which finds the API and its
+#    credentials on its own,
+# 3. run e2e/ (node --test, playwright-core driving Debian's chromium): HLS
+#    and DASH playback through the nginx CDN, and an ABR down-switch under
+#    DevTools network throttling.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$LOCAL_DIR/services.sh"
 
-if [[ ! -f "$REPO_ROOT/e2e/package.json" ]]; then
-  log "e2e: no e2e/package.json yet; skipping browser tests"
-  exit 0
-fi
 load_env_file
-export LECTERN_API_URL="$API_URL"
-CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"
-export LECTERN_CHROMIUM="$CHROMIUM" CHROME_PATH="$CHROMIUM" PUPPETEER_EXECUTABLE_PATH="$CHROMIUM"
-export PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+CHROMIUM="$(command -v chromium || true)"
+[[ -n "$CHROMIUM" ]] || die "chromium is not installed (make deps-test installs it)"
+export CHROMIUM PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+work="$DATA_DIR/e2e"
+mkdir -p "$work"
+clip="$work/e2e-clip.mp4"
+if [[ ! -s "$clip" ]]; then
+  log "e2e: generating a 40 s 854x480 test clip"
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=s=854x480:r=30:d=40" \
+    -f lavfi -i "sine=frequency=330:sample_rate=48000:d=40" \
+    -c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest "$clip.tmp.mp4"
+  mv "$clip.tmp.mp4" "$clip"
+fi
+
+log "e2e: lectern video upload $clip --wait --json"
+"$LECTERN_BIN" video upload "$clip" --title "E2E lecture" --wait --json >"$work/upload.out"
+tail -n 1 "$work/upload.out" >"$work/video.json"
+cat "$work/video.json"
+export LECTERN_E2E_VIDEO_JSON="$work/video.json"
+
 cd "$REPO_ROOT/e2e"
 if [[ ! -d node_modules ]]; then
-  if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  npm ci --no-audit --no-fund
 fi
 npm test

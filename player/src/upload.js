@@ -240,7 +240,7 @@ async function followVideo(video) {
         el.videoTitle.textContent = v.status === 'failed' ? 'Processing failed' : 'Processing was canceled';
         el.encFill.classList.add('bad');
         setBar(el.encFill, el.encBar, 100);
-        status(el.videoStatus, job.error || (v.status === 'failed' ? 'The video could not be processed.' : ''), 'bad');
+        status(el.videoStatus, job.error || v.error || (v.status === 'failed' ? 'The video could not be processed.' : ''), 'bad');
         el.another.hidden = false;
         return;
       case 'queued':
@@ -252,7 +252,11 @@ async function followVideo(video) {
       default:
         el.videoTitle.textContent = `Processing… ${Math.round(pct)}%`;
         setBar(el.encFill, el.encBar, pct);
-        status(el.videoStatus, `${job.state ? `${job.state[0].toUpperCase()}${job.state.slice(1)}` : 'Encoding'} — you can leave this page, processing continues.`);
+      {
+        const what = job.stage && job.stage !== 'starting' ? job.stage : (job.state && job.state !== 'running' ? job.state : 'encoding');
+        const speed = job.stage === 'encoding' && job.speed > 0 ? ` at ${job.speed.toFixed(1)}× real time` : '';
+        status(el.videoStatus, `${what[0].toUpperCase()}${what.slice(1)}${speed} — you can leave this page, processing continues.`);
+      }
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
     try {

@@ -104,9 +104,12 @@ function describe(v) {
   switch (v.status) {
     case 'uploading': return ['processing', 'Upload in progress', 'The video will be processed as soon as the upload finishes.', null];
     case 'queued': return ['processing', 'Waiting to be processed…', 'This page updates by itself.', 0];
-    case 'processing': return ['processing', pct !== null ? `Processing… ${pct}%` : 'Processing…', 'The video is being prepared for streaming. This page updates by itself.', pct || 0];
-    case 'failed': return ['error', 'Processing failed', job.error || 'The video could not be processed.', null];
-    case 'canceled': return ['error', 'Processing was canceled', job.error || '', null];
+    case 'processing': {
+      const stage = job.stage && job.stage !== 'starting' ? ` (${job.stage})` : '';
+      return ['processing', pct !== null ? `Processing… ${pct}%` : 'Processing…', `The video is being prepared for streaming${stage}. This page updates by itself.`, pct || 0];
+    }
+    case 'failed': return ['error', 'Processing failed', job.error || v.error || 'The video could not be processed.', null];
+    case 'canceled': return ['error', 'Processing was canceled', job.error || v.error || '', null];
     default: return ['processing', `Status: ${v.status}`, '', null];
   }
 }

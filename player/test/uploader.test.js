@@ -164,3 +164,12 @@ test('pause aborts parts in flight and holds new ones until resume', async () =>
   assert.equal(sentWhilePaused, 0);
   assert.equal(new Set(srv.puts).size, 9);
 });
+
+test('an expired upload (410 on a part) stops and forgets the resume record', async () => {
+  const srv = fakeServer();
+  const storage = new MemStorage();
+  const gone = async () => ({ status: 410, text: '{"error":{"code":"expired","message":"upload u1 expired; start a new upload"}}' });
+  const up = new Uploader({ file: makeFile(2500), api: srv.api, transport: gone, storage, sleep: noSleep });
+  await assert.rejects(up.run(), (err) => err.status === 410 && /expired/.test(err.message));
+  assert.equal(savedUploads(storage).length, 0);
+});

@@ -66,7 +66,12 @@ function retryable(err) {
 // A 400/409/422 on a part usually means the bytes or checksum did not match on
 // arrival; re-reading and re-hashing the chunk fixes a corrupted transfer.
 function mismatch(err) {
-  return err instanceof ApiError && (err.status === 400 || err.status === 409 || err.status === 422);
+  return err instanceof ApiError && (err.status === 400 || err.status === 422);
+}
+// The upload itself is gone or closed (expired, aborted, already completed):
+// resuming it can never work, so the next attempt must start a new one.
+function uploadGone(err) {
+  return err instanceof ApiError && (err.status === 404 || err.status === 409 || err.status === 410);
 }
 
 export class Uploader {
@@ -192,7 +197,12 @@ export class Uploader {
         this.onStatus(this.resumed && round === 0 && this.resumedParts
           ? `Resuming: ${this.resumedParts} of ${plan.total} parts already uploaded`
           : 'Uploading…');
-        await this.sendAll(plan.todo);
+        try {
+          await this.sendAll(plan.todo);
+        } catch (err) {
+          if (uploadGone(err)) this.forget();
+          throw err;
+        }
       }
       this.onStatus('Finishing upload…');
       try {
