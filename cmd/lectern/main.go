@@ -48,6 +48,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "video" {
 		return videoCmd(ctx, args[1:], stdout, stderr)
 	}
+	if args[0] == "transcode" { // hidden: the ffmpeg arguments the worker would run (make bench)
+		return transcodeCmd(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		fmt.Fprintln(stderr, "lectern:", err)
