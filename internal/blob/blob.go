@@ -291,3 +291,8 @@ func (s *Store) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	}
 	return ObjectInfo{Size: info.Size, ContentType: info.ContentType, CacheControl: info.Metadata.Get("Cache-Control")}, nil
 }
+
+// Exists tells whether the bucket exists.
+func (s *Store) Exists(ctx context.Context) (bool, error) {
+	return s.core.BucketExists(ctx, s.bucket)
+}

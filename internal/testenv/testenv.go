@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,16 +243,17 @@ func MinIO(t testing.TB) *Server {
 		args: []string{"server", filepath.Join(dir, "data"), "--address", fmt.Sprintf("127.0.0.1:%d", port), "--console-address", fmt.Sprintf("127.0.0.1:%d", FreePort(t)), "--quiet"},
 		env:  []string{"MINIO_ROOT_USER=" + Env(t, "LECTERN_S3_ACCESS_KEY"), "MINIO_ROOT_PASSWORD=" + Env(t, "LECTERN_S3_SECRET_KEY"), "MINIO_BROWSER=off"},
 		log:  filepath.Join(dir, "minio.log")}
+	probe, err := blob.New(s.Addr, Env(t, "LECTERN_S3_ACCESS_KEY"), Env(t, "LECTERN_S3_SECRET_KEY"), "ready-probe", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ready means S3 calls work: MinIO's health endpoint can answer before
+	// its object layer is initialised.
 	s.ready = func() error {
-		resp, err := http.Get("http://" + s.Addr + "/minio/health/ready")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: %s", resp.Status)
-		}
-		return nil
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err := probe.Exists(ctx)
+		return err
 	}
 	s.start()
 	t.Cleanup(s.Stop)
