@@ -40,4 +40,6 @@ log "go vet ./..."
 go vet ./...
 log "go test -race -count=1 ./..."
 go test -race -count=1 ./...
+log "player unit tests (node --test)"
+(cd player && npm test)
 "$LOCAL_DIR/e2e.sh"
