@@ -137,9 +137,9 @@ func (h *Handlers) createUpload(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) loadUpload(c *fiber.Ctx) (*Upload, error) {
-	id := c.Params("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return nil, fmt.Errorf("upload %q: %w", id, ErrNotFound)
+	id, err := pathID(c, "upload")
+	if err != nil {
+		return nil, err
 	}
 	return h.Store.GetUpload(c.UserContext(), id)
 }
@@ -350,9 +350,9 @@ func (h *Handlers) cdn(key *string) *string {
 }
 
 func (h *Handlers) getVideo(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return fmt.Errorf("video %q: %w", id, ErrNotFound)
+	id, err := pathID(c, "video")
+	if err != nil {
+		return err
 	}
 	v, err := h.videoJSON(c.UserContext(), id)
 	if err != nil {
@@ -400,9 +400,9 @@ func (h *Handlers) listVideos(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) reencode(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return fmt.Errorf("video %q: %w", id, ErrNotFound)
+	id, err := pathID(c, "video")
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	if _, err := h.Store.GetVideo(ctx, id); err != nil {
@@ -423,9 +423,9 @@ func (h *Handlers) reencode(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) getEncode(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return fmt.Errorf("encode %q: %w", id, ErrNotFound)
+	id, err := pathID(c, "encode")
+	if err != nil {
+		return err
 	}
 	e, err := h.Store.GetEncode(c.UserContext(), id)
 	if err != nil {
@@ -435,9 +435,9 @@ func (h *Handlers) getEncode(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) cancelEncode(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if _, err := uuid.Parse(id); err != nil {
-		return fmt.Errorf("encode %q: %w", id, ErrNotFound)
+	id, err := pathID(c, "encode")
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	e, err := h.Store.CancelEncode(ctx, id)
@@ -449,6 +449,15 @@ func (h *Handlers) cancelEncode(c *fiber.Ctx) error {
 		h.Log.WarnContext(ctx, "cancel signal failed; the worker stops at its next progress report", "encode", id, "err", err)
 	}
 	return c.JSON(e)
+}
+
+// pathID reads the :id parameter; an ID that is not a UUID names nothing.
+func pathID(c *fiber.Ctx, what string) (string, error) {
+	id := c.Params("id")
+	if _, err := uuid.Parse(id); err != nil {
+		return "", fmt.Errorf("%s %q: %w", what, id, ErrNotFound)
+	}
+	return strings.Clone(id), nil
 }
 
 func (h *Handlers) now() time.Time {

@@ -1,4 +1,252 @@
 #!/usr/bin/env bash
-# Benchmarks (encode throughput, CDN hit path). Not written yet.
-echo "deploy/local/bench.sh: not yet" >&2
-exit 1
+# `make bench`: measure the encoding pipeline and the upload path against
+# their anchors on this machine, in one run, and print the ratios.
+#
+#   1. pipeline wall time (upload completed -> video ready, i.e. created_at ->
+#      ready_at of GET /api/v1/videos/:id, upload through
+#      `lectern video upload FILE --wait --json`)
+#        / one plain ffmpeg running the same ladder with the same arguments
+#          (`lectern transcode args SRC DIR`)                target <= 1.10
+#        / one ffmpeg per rendition, run one after another, summed (the
+#          PeerTube way; `lectern transcode args --per-rendition`)  <= 0.80
+#      for two 60 s 1080p30 sources: "lecture" (slides + presenter + speech,
+#      /work/shared/media/make-lecture.sh) and "camera" (testsrc2 + temporal
+#      noise, x264 crf 16: tens of Mb/s).
+#   2. peak RSS (VmHWM) of `lectern api` while it takes a 2 GiB upload, and
+#      of `lectern worker` (ffmpeg excluded: it is a child process) during
+#      each encode                                            target <= 150 MiB
+#   3. upload throughput: `lectern video upload` of the 2 GiB file through
+#      the API / one raw S3 PUT of it to MinIO (curl --aws-sigv4)  >= 0.8
+#
+# How: the stack is started if needed (up.sh, like test.sh). The stack's
+# `lectern run` is stopped for the duration (nothing else may encode while we
+# time encodes) and restarted at the end if it was running; a stack this
+# script started is stopped again. The measured `lectern api` (on
+# BENCH_API_ADDR) and `lectern worker` are separate processes with their own
+# database (lectern_bench), bucket (lectern-bench), Redis DB index
+# (BENCH_REDIS_DB) and scratch dir, all removed at the end, so a bench run
+# leaves no videos, uploads or objects behind in the stack's data. The
+# 2 GiB random file is uploaded for real: the worker downloads it and rejects
+# it ("not a video file"), which also measures the worker's download path.
+#
+# Generated inputs are cached in .data/bench/ (made once; delete to redo).
+# The table is printed on stdout and written to .data/bench/results.json.
+# A target missed is reported as MISS and does not fail the script; a step
+# that errors does. Knobs (environment):
+#   BENCH_REPS=1           repetitions; every reported time is the median
+#   BENCH_SOURCES="lecture camera"
+#   BENCH_SECONDS=60       source duration
+#   BENCH_UPLOAD_SIZE=2G   size of the random upload (head -c syntax); 0 skips
+#                          the upload/RSS-of-the-API measurements
+#   BENCH_API_ADDR=127.0.0.1:8180
+#   BENCH_REDIS_DB=1
+# `bench.sh --prepare` only generates the cached inputs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$LOCAL_DIR/services.sh"
+
+prepare_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --prepare) prepare_only=1 ;;
+    *) die "unknown option $arg (use --prepare)" ;;
+  esac
+done
+
+BENCH_REPS="${BENCH_REPS:-1}"
+BENCH_SOURCES="${BENCH_SOURCES:-lecture camera}"
+BENCH_SECONDS="${BENCH_SECONDS:-60}"
+BENCH_UPLOAD_SIZE="${BENCH_UPLOAD_SIZE:-2G}"
+BENCH_API_ADDR="${BENCH_API_ADDR:-127.0.0.1:8180}"
+BENCH_REDIS_DB="${BENCH_REDIS_DB:-1}"
+BENCH_DB=lectern_bench
+BENCH_BUCKET=lectern-bench
+[[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
+[[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
+[[ "$BENCH_REDIS_DB" =~ ^([1-9]|1[0-5])$ ]] || die "BENCH_REDIS_DB must be 1..15 (0 is the stack's queue)"
+
+BENCH_DIR="$DATA_DIR/bench"
+WORK="$BENCH_DIR/work"
+BENCH_RUN="$BENCH_DIR/run"
+BENCHTOOL="$BENCH_DIR/benchtool"
+mkdir -p "$BENCH_DIR" "$LOG_DIR"
+
+# ---------------------------------------------------------------- inputs
+need_cmds ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core
+
+make_lecture_script() {
+  local s="${BENCH_MAKE_LECTURE:-$REPO_ROOT/../shared/media/make-lecture.sh}"
+  [[ -f "$s" ]] || s="$LOCAL_DIR/bench/make-lecture.sh" # copy kept in the repo
+  printf '%s\n' "$s"
+}
+
+src_path() { # name -> cached file
+  case "$1" in
+    lecture) printf '%s\n' "$BENCH_DIR/lecture-${BENCH_SECONDS}s-1920x1080-30.mp4" ;;
+    camera) printf '%s\n' "$BENCH_DIR/camera-${BENCH_SECONDS}s-1920x1080-30-noise6-crf16.mp4" ;;
+    *) die "unknown bench source $1 (BENCH_SOURCES: lecture, camera)" ;;
+  esac
+}
+
+make_source() { # name
+  local out tmp
+  out="$(src_path "$1")"
+  [[ -s "$out" ]] && return 0
+  tmp="$out.tmp.mp4"
+  case "$1" in
+    lecture)
+      log "bench: generating the lecture source ($BENCH_SECONDS s 1080p30, make-lecture.sh)"
+      bash "$(make_lecture_script)" "$tmp" "$BENCH_SECONDS" 1920x1080 30
+      ;;
+    camera)
+      # A busy test pattern under per-frame noise: like a camera sensor, every
+      # frame differs everywhere, so x264 at crf 16 needs tens of Mb/s.
+      log "bench: generating the camera source ($BENCH_SECONDS s 1080p30, ~45 Mb/s; takes a few minutes)"
+      ffmpeg -hide_banner -loglevel error -y \
+        -f lavfi -i "testsrc2=s=1920x1080:r=30:d=$BENCH_SECONDS" \
+        -f lavfi -i "sine=frequency=220:beep_factor=4:sample_rate=48000:d=$BENCH_SECONDS" \
+        -vf "noise=alls=6:allf=t+u,format=yuv420p" \
+        -c:v libx264 -preset veryfast -crf 16 -g 60 \
+        -c:a aac -b:a 128k -ac 2 -shortest -movflags +faststart "$tmp"
+      ;;
+  esac
+  mv -f "$tmp" "$out"
+}
+
+upload_path() { printf '%s\n' "$BENCH_DIR/random-$BENCH_UPLOAD_SIZE.bin"; }
+
+make_upload_file() {
+  [[ "$BENCH_UPLOAD_SIZE" == 0 ]] && return 0
+  local out
+  out="$(upload_path)"
+  [[ -s "$out" ]] && return 0
+  log "bench: writing $BENCH_UPLOAD_SIZE of random bytes to $out"
+  head -c "$BENCH_UPLOAD_SIZE" /dev/urandom >"$out.tmp"
+  mv -f "$out.tmp" "$out"
+}
+
+for s in $BENCH_SOURCES; do make_source "$s"; done
+make_upload_file
+if ((prepare_only)); then
+  ok "bench inputs are in $BENCH_DIR"
+  exit 0
+fi
+
+[[ -x "$LECTERN_BIN" ]] || die "missing $LECTERN_BIN (run: make build)"
+log "bench: building the bench driver (deploy/local/benchtool)"
+(cd "$REPO_ROOT" && go build -o "$BENCHTOOL" ./deploy/local/benchtool)
+
+# ---------------------------------------------------------------- stack
+stack_was_running=0
+if pg_pid >/dev/null || redis_pid >/dev/null || minio_pid >/dev/null || nginx_pid >/dev/null || lectern_pid >/dev/null; then
+  stack_was_running=1
+fi
+api_was_running=0
+lectern_pid >/dev/null && api_was_running=1
+
+BENCH_API_PID="" BENCH_WORKER_PID=""
+s3() { curl -sS --max-time 600 --aws-sigv4 "aws:amz:us-east-1:s3" --user "$LECTERN_S3_ACCESS_KEY:$LECTERN_S3_SECRET_KEY" "$@"; }
+s3_url() { printf 'http://127.0.0.1:%s/%s\n' "$LECTERN_MINIO_PORT" "$1"; }
+
+# Remove everything a bench run creates (also what a killed earlier run left).
+bench_clean() {
+  local k
+  if pg_ready 2>/dev/null; then
+    psql_admin -d postgres -c "drop database if exists $BENCH_DB with (force)" >/dev/null || warn "could not drop database $BENCH_DB"
+  fi
+  if minio_ready 2>/dev/null; then
+    s3 -o /dev/null -X DELETE -H "x-minio-force-delete: true" "$(s3_url "$BENCH_BUCKET")" || warn "could not remove bucket $BENCH_BUCKET"
+    s3 -o /dev/null -X DELETE "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" || true
+  fi
+  if redis_ready 2>/dev/null; then
+    redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" --scan --pattern 'asynq:*' |
+      while read -r k; do redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" del "$k" >/dev/null; done
+  fi
+  rm -rf "$WORK" "$BENCH_DIR/scratch" "$BENCH_RUN"
+}
+
+stop_bench_procs() {
+  [[ -n "$BENCH_WORKER_PID" ]] && { log "stopping bench worker (pid $BENCH_WORKER_PID)"; stop_pid "bench worker" "$BENCH_WORKER_PID" 30; }
+  [[ -n "$BENCH_API_PID" ]] && { log "stopping bench api (pid $BENCH_API_PID)"; stop_pid "bench api" "$BENCH_API_PID" 30; }
+  BENCH_WORKER_PID="" BENCH_API_PID=""
+}
+
+finish() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_bench_procs || true
+  [[ -s "$ENV_FILE" ]] && { bench_clean || true; }
+  if ((stack_was_running == 0)); then
+    log "stopping the stack make bench started"
+    "$LOCAL_DIR/down.sh" || true
+  elif ((api_was_running)); then
+    log "restarting the stack's lectern run"
+    "$LOCAL_DIR/start-api.sh" || rc=1
+  fi
+  if ((rc == 0)); then ok "make bench: done (results: $BENCH_DIR/results.json)"; else printf '[lectern] make bench: FAILED (status %s)\n' "$rc" >&2; fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$LOCAL_DIR/up.sh" >&2
+load_env_file
+# Nothing but the bench may encode while encodes are timed.
+stop_api
+
+bench_clean
+mkdir -p "$WORK" "$BENCH_RUN" "$BENCH_DIR/scratch"
+psql_admin -d postgres -c "create database $BENCH_DB owner lectern" >/dev/null
+
+bench_port="${BENCH_API_ADDR##*:}"
+check_port "$bench_port" "bench api"
+bench_url="http://${BENCH_API_ADDR%:*}:$bench_port"
+bench_env=(
+  LECTERN_HTTP_ADDR="$BENCH_API_ADDR"
+  LECTERN_PUBLIC_URL="$bench_url"
+  LECTERN_DATABASE_URL="postgres://lectern@127.0.0.1:$LECTERN_PG_PORT/$BENCH_DB?sslmode=disable"
+  LECTERN_REDIS_DB="$BENCH_REDIS_DB"
+  LECTERN_S3_BUCKET="$BENCH_BUCKET"
+  LECTERN_SCRATCH_DIR="$BENCH_DIR/scratch"
+)
+
+start_bench_proc() { # api|worker -> prints the pid
+  local what="$1" logf="$LOG_DIR/bench-$1.log"
+  printf '\n==== %s lectern %s (bench)\n' "$(date -Is)" "$what" >>"$logf"
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$BENCH_RUN/$what.pid" \
+    env "${bench_env[@]}" "$LECTERN_BIN" "$what" </dev/null >>"$logf" 2>&1 &
+  wait_for "the bench $what pid file" 10 test -s "$BENCH_RUN/$what.pid" || die "bench $what did not start"
+  head -n1 "$BENCH_RUN/$what.pid"
+}
+
+log "bench: starting lectern api on $BENCH_API_ADDR (log: $LOG_DIR/bench-api.log)"
+BENCH_API_PID="$(start_bench_proc api)"
+bench_api_ready() { pid_alive "$BENCH_API_PID" && curl -fsS -o /dev/null --max-time 3 "$bench_url/healthz"; }
+wait_for "bench api /healthz" 60 bench_api_ready || { tail -n 30 "$LOG_DIR/bench-api.log" >&2; die "bench api did not become healthy"; }
+
+log "bench: starting lectern worker (log: $LOG_DIR/bench-worker.log)"
+mark="$(wc -l <"$LOG_DIR/bench-worker.log")"
+BENCH_WORKER_PID="$(start_bench_proc worker)"
+bench_worker_ready() { pid_alive "$BENCH_WORKER_PID" && tail -n "+$((mark + 1))" "$LOG_DIR/bench-worker.log" | grep -q 'worker started'; }
+wait_for "bench worker" 60 bench_worker_ready || { tail -n 30 "$LOG_DIR/bench-worker.log" >&2; die "bench worker did not start"; }
+
+sources=()
+for s in $BENCH_SOURCES; do sources+=("$s=$(src_path "$s")"); done
+upload_file=""
+[[ "$BENCH_UPLOAD_SIZE" == 0 ]] || upload_file="$(upload_path)"
+
+LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" \
+  "$BENCHTOOL" \
+  -lectern "$LECTERN_BIN" \
+  -api "$bench_url" \
+  -token "$LECTERN_ADMIN_TOKEN" \
+  -api-pid "$BENCH_API_PID" \
+  -worker-pid "$BENCH_WORKER_PID" \
+  -work "$WORK" \
+  -reps "$BENCH_REPS" \
+  -sources "$(IFS=,; echo "${sources[*]}")" \
+  -upload "$upload_file" \
+  -raw-put-url "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" \
+  -s3-user "$LECTERN_S3_ACCESS_KEY:$LECTERN_S3_SECRET_KEY" \
+  -results "$BENCH_DIR/results.json"
