@@ -169,7 +169,7 @@ func accessLog(log *slog.Logger) fiber.Handler {
 			lvl = slog.LevelDebug
 		}
 		log.Log(c.UserContext(), lvl, "http", "rid", RequestID(c), "method", c.Method(), "path", c.Path(),
-			"status", status, "ms", time.Since(start).Milliseconds(), "bytes_in", c.Request().Header.ContentLength())
+			"status", status, "ms", time.Since(start).Milliseconds(), "bytes_in", max(0, c.Request().Header.ContentLength()))
 		return nil
 	}
 }
