@@ -56,7 +56,7 @@ function fakeServer({ chunk = 1000, failPlan = {} } = {}) {
       if (what === 503) return { status: 503, statusText: 'Service Unavailable', text: '{"error":{"code":"unavailable","message":"try later"}}' };
       if (what === 401) return { status: 401, statusText: 'Unauthorized', text: '{"error":{"code":"unauthorized","message":"bad token"}}' };
     }
-    const buf = Buffer.from(body);
+    const buf = Buffer.from(body instanceof Blob ? await body.arrayBuffer() : body);
     const sha = createHash('sha256').update(buf).digest('hex');
     if (sha !== headers['X-Chunk-SHA256']) return { status: 422, text: '{"error":{"code":"checksum_mismatch","message":"mismatch"}}' };
     onProgress(buf.length);

@@ -273,13 +273,16 @@ export class Uploader {
     for (let attempt = 1; ; attempt++) {
       await this.waitIfPaused();
       if (this.fatal) throw this.fatal;
-      let buf;
+      // The part is read once to hash it; the request then sends the Blob
+      // slice, so the browser streams it from the file instead of holding
+      // (and, under a debugger, copying) another buffer of chunk_size bytes.
+      const slice = this.file.slice(start, end);
+      let hash;
       try {
-        buf = await this.file.slice(start, end).arrayBuffer();
+        hash = await sha256Hex(await slice.arrayBuffer());
       } catch (err) {
         throw new ApiError(0, 'file_unreadable', 'The file can no longer be read (was it moved or changed?). Choose it again to continue.');
       }
-      const hash = await sha256Hex(buf);
       if (this.fatal) throw this.fatal;
       if (this.paused) { attempt--; continue; } // paused while reading/hashing
       const ctrl = new AbortController();
@@ -297,7 +300,7 @@ export class Uploader {
             'X-Chunk-SHA256': hash,
             ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
           },
-          body: buf,
+          body: slice,
           signal: ctrl.signal,
           onProgress: (loaded) => {
             lastAt = Date.now();
