@@ -23,7 +23,10 @@ import (
 // reporter stores progress at most every ProgressEvery and cancels the
 // pipeline when it reads back that an operator canceled the encode.
 type reporter struct {
-	w       *Worker
+	w *Worker
+	// stages records when each stage started, for the log line that closes
+	// the job (where did the time go?).
+	stages  []stageMark
 	id      string
 	cancel  context.CancelCauseFunc
 	log     *slog.Logger
@@ -33,8 +36,31 @@ type reporter struct {
 	percent float64
 }
 
+type stageMark struct {
+	name string
+	at   time.Time
+}
+
+// durations returns how long each stage took, in seconds.
+func (r *reporter) durations(end time.Time) []any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []any
+	for i, m := range r.stages {
+		next := end
+		if i+1 < len(r.stages) {
+			next = r.stages[i+1].at
+		}
+		out = append(out, m.name+"_s", float64(next.Sub(m.at).Milliseconds())/1000)
+	}
+	return out
+}
+
 func (r *reporter) report(ctx context.Context, p videos.Progress, force bool) {
 	r.mu.Lock()
+	if n := len(r.stages); n == 0 || r.stages[n-1].name != p.Stage {
+		r.stages = append(r.stages, stageMark{p.Stage, time.Now()})
+	}
 	if !force && time.Since(r.last) < r.w.ProgressEvery {
 		r.mu.Unlock()
 		return
@@ -193,6 +219,7 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	log.Info("encode stages", rep.durations(time.Now())...)
 	if old != "" && old != e.Prefix {
 		if err := w.enqueuePurge(ctx, e.ID, old); err != nil {
 			log.Warn("schedule purge of the replaced encode", "prefix", old, "err", err)

@@ -152,7 +152,7 @@ s3_url() { printf 'http://127.0.0.1:%s/%s\n' "$LECTERN_MINIO_PORT" "$1"; }
 bench_clean() {
   local k
   if pg_ready 2>/dev/null; then
-    psql_admin -d postgres -c "drop database if exists $BENCH_DB with (force)" >/dev/null || warn "could not drop database $BENCH_DB"
+    PGOPTIONS='-c client_min_messages=warning' psql_admin -d postgres -c "drop database if exists $BENCH_DB with (force)" >/dev/null || warn "could not drop database $BENCH_DB"
   fi
   if minio_ready 2>/dev/null; then
     s3 -o /dev/null -X DELETE -H "x-minio-force-delete: true" "$(s3_url "$BENCH_BUCKET")" || warn "could not remove bucket $BENCH_BUCKET"
@@ -214,6 +214,7 @@ bench_env=(
 start_bench_proc() { # api|worker -> prints the pid
   local what="$1" logf="$LOG_DIR/bench-$1.log"
   printf '\n==== %s lectern %s (bench)\n' "$(date -Is)" "$what" >>"$logf"
+  # shellcheck disable=SC2016  # $$ and $@ are for the inner bash
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$BENCH_RUN/$what.pid" \
     env "${bench_env[@]}" "$LECTERN_BIN" "$what" </dev/null >>"$logf" 2>&1 &
   wait_for "the bench $what pid file" 10 test -s "$BENCH_RUN/$what.pid" || die "bench $what did not start"
@@ -226,6 +227,7 @@ bench_api_ready() { pid_alive "$BENCH_API_PID" && curl -fsS -o /dev/null --max-t
 wait_for "bench api /healthz" 60 bench_api_ready || { tail -n 30 "$LOG_DIR/bench-api.log" >&2; die "bench api did not become healthy"; }
 
 log "bench: starting lectern worker (log: $LOG_DIR/bench-worker.log)"
+touch "$LOG_DIR/bench-worker.log"
 mark="$(wc -l <"$LOG_DIR/bench-worker.log")"
 BENCH_WORKER_PID="$(start_bench_proc worker)"
 bench_worker_ready() { pid_alive "$BENCH_WORKER_PID" && tail -n "+$((mark + 1))" "$LOG_DIR/bench-worker.log" | grep -q 'worker started'; }
@@ -240,13 +242,12 @@ LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" \
   "$BENCHTOOL" \
   -lectern "$LECTERN_BIN" \
   -api "$bench_url" \
-  -token "$LECTERN_ADMIN_TOKEN" \
   -api-pid "$BENCH_API_PID" \
   -worker-pid "$BENCH_WORKER_PID" \
+  -minio-pid "$(minio_pid || echo 0)" \
   -work "$WORK" \
   -reps "$BENCH_REPS" \
   -sources "$(IFS=,; echo "${sources[*]}")" \
   -upload "$upload_file" \
   -raw-put-url "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" \
-  -s3-user "$LECTERN_S3_ACCESS_KEY:$LECTERN_S3_SECRET_KEY" \
   -results "$BENCH_DIR/results.json"
