@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"math"
@@ -179,20 +178,19 @@ func (h *Handlers) putPart(c *fiber.Ctx) error {
 	if body == nil {
 		return httpapp.Invalid("body", "missing")
 	}
-	hr := &hashingReader{r: io.LimitReader(body, want), h: sha256.New()}
+	cr := &countingReader{r: io.LimitReader(body, want)}
 	ctx := c.UserContext()
-	etag, err := h.Blob.PutPart(ctx, u.ObjectKey, u.S3UploadID, n, hr, want, sum)
+	// The object store checks the bytes against X-Chunk-SHA256 as they
+	// arrive and refuses the part if they differ (see blob.PutPart).
+	etag, err := h.Blob.PutPart(ctx, u.ObjectKey, u.S3UploadID, n, cr, want, sum)
 	if err != nil {
 		if blob.IsBadDigest(err) {
 			return httpapp.Errorf(fiber.StatusBadRequest, "checksum_mismatch", "part %d: the bytes received do not match X-Chunk-SHA256; send the part again", n)
 		}
-		if hr.n < want {
-			return httpapp.Errorf(fiber.StatusBadRequest, "incomplete_part", "part %d: connection ended after %d of %d bytes; send the part again", n, hr.n, want)
+		if cr.n < want {
+			return httpapp.Errorf(fiber.StatusBadRequest, "incomplete_part", "part %d: connection ended after %d of %d bytes; send the part again", n, cr.n, want)
 		}
 		return err
-	}
-	if got := hex.EncodeToString(hr.h.Sum(nil)); hr.n != want || got != sum {
-		return httpapp.Errorf(fiber.StatusBadRequest, "checksum_mismatch", "part %d: the bytes received do not match X-Chunk-SHA256; send the part again", n)
 	}
 	p := Part{Part: n, Size: want, SHA256: sum, ETag: etag}
 	if err := h.Store.SavePart(ctx, u.ID, p); err != nil {
@@ -201,15 +199,13 @@ func (h *Handlers) putPart(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
-type hashingReader struct {
+type countingReader struct {
 	r io.Reader
-	h hash.Hash
 	n int64
 }
 
-func (r *hashingReader) Read(p []byte) (int, error) {
+func (r *countingReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	r.h.Write(p[:n])
 	r.n += int64(n)
 	return n, err
 }

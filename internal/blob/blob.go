@@ -109,7 +109,13 @@ func (s *Store) NewMultipart(ctx context.Context, key, contentType string) (stri
 // PutPart streams one part of exactly size bytes. sha256Hex, when set, is
 // checked by the object store: a part whose bytes do not match is refused.
 func (s *Store) PutPart(ctx context.Context, key, uploadID string, part int, r io.Reader, size int64, sha256Hex string) (string, error) {
-	p, err := s.core.PutObjectPart(ctx, s.bucket, key, uploadID, part, r, size, minio.PutObjectPartOptions{Sha256Hex: sha256Hex})
+	// With DisableContentSha256 minio-go signs the request with the
+	// client's declared SHA-256 (X-Amz-Content-Sha256) instead of hashing
+	// the stream again for a chunked streaming signature; the object store
+	// hashes what arrives and refuses the part if it differs. One hash pass
+	// on the server, done by the store, and it is the client's hash that
+	// is checked.
+	p, err := s.core.PutObjectPart(ctx, s.bucket, key, uploadID, part, r, size, minio.PutObjectPartOptions{Sha256Hex: sha256Hex, DisableContentSha256: sha256Hex != ""})
 	if err != nil {
 		return "", fmt.Errorf("put part %d of %s: %w", part, key, err)
 	}
@@ -191,10 +197,12 @@ func (s *Store) PutFile(ctx context.Context, key, path, contentType, cacheContro
 		return err
 	}
 	_, err = s.core.Client.PutObject(ctx, s.bucket, key, f, st.Size(), minio.PutObjectOptions{
-		ContentType:    contentType,
-		CacheControl:   cacheControl,
-		SendContentMd5: false,
-		PartSize:       64 << 20,
+		ContentType:  contentType,
+		CacheControl: cacheControl,
+		PartSize:     64 << 20,
+		// Published files come from the worker's own disk: no streaming
+		// signature (a SHA-256 pass over every segment) on the way out.
+		DisableContentSha256: true,
 	})
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
