@@ -245,7 +245,7 @@ func videoUpload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	wait := fs.Bool("wait", false, "wait until the video is ready (exit 1 if it fails)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
 	title := fs.String("title", "", "title (default: the file name)")
-	parallel := fs.Int("parallel", 3, "parts in flight")
+	parallel := fs.Int("parallel", 4, "parts in flight")
 	pos, err := splitArgs(fs, args)
 	if err != nil || len(pos) != 1 {
 		fmt.Fprintln(stderr, "usage: lectern video upload FILE [--wait] [--json] [--title T]")
