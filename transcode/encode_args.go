@@ -18,6 +18,10 @@ const ffmpegLogLevel = "level+warning"
 const toneMapChain = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709," +
 	"tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
 
+// PosterName and the sprite names (SpriteName) are the stills' file names
+// in the encode's output folder.
+const PosterName = "poster.jpg"
+
 // OutputPath is where BuildEncodeArgs writes rendition name ("v0", "a0").
 func OutputPath(outDir, name string) string {
 	return filepath.Join(outDir, name+".mp4")
@@ -107,6 +111,14 @@ func BuildEncodeArgs(src string, l Ladder, outDir string) []string {
 			"file:"+OutputPath(outDir, a.Name),
 		)
 	}
+	if l.Stills != nil && len(l.Video) > 0 {
+		args = append(args,
+			"-map", "[poster]", "-c:v", "mjpeg", "-q:v", "3", "-frames:v", "1", "-update", "1",
+			"-map_metadata", "-1", "-f", "image2", "file:"+filepath.Join(outDir, PosterName),
+			"-map", "[thumbs]", "-c:v", "mjpeg", "-q:v", "4", "-start_number", "0", "-fps_mode", "passthrough",
+			"-map_metadata", "-1", "-f", "image2", "file:"+filepath.Join(outDir, "sprite-%d.jpg"),
+		)
+	}
 	return args
 }
 
@@ -129,6 +141,7 @@ func encodeFilterGraph(l Ladder) string {
 		// size rather than the source's.
 		fmt.Fprintf(&b, ",scale=%d:%d:flags=bicubic,%s", l.Video[0].Width, l.Video[0].Height, toneMapChain)
 	}
+	last := len(l.Video) - 1
 	for i, v := range l.Video {
 		if i > 0 {
 			fmt.Fprintf(&b, ";[c%d]", i-1)
@@ -136,11 +149,34 @@ func encodeFilterGraph(l Ladder) string {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "scale=%d:%d:flags=bicubic:out_range=tv,setsar=1,format=yuv420p", v.Width, v.Height)
-		if i < len(l.Video)-1 {
-			fmt.Fprintf(&b, ",split=2[%s][c%d]", v.Name, i)
-		} else {
-			fmt.Fprintf(&b, "[%s]", v.Name)
+		outs := []string{v.Name}
+		if i < last {
+			outs = append(outs, fmt.Sprintf("c%d", i))
 		}
+		if l.Stills != nil && i == 0 {
+			outs = append(outs, "p")
+		}
+		if l.Stills != nil && i == last {
+			outs = append(outs, "t")
+		}
+		if len(outs) > 1 {
+			fmt.Fprintf(&b, ",split=%d", len(outs))
+		}
+		for _, o := range outs {
+			b.WriteString("[" + o + "]")
+		}
+	}
+	if st := l.Stills; st != nil && last >= 0 {
+		// One frame at PosterAt from the top rung (trim ends the branch, so
+		// the split keeps feeding the others), and one frame every
+		// Interval seconds from the lowest rung, tiled into sprites.
+		frame := 1 / l.FPS
+		fmt.Fprintf(&b, ";[p]trim=start=%s:end=%s,setpts=PTS-STARTPTS,scale='min(%d,iw)':-2[poster]",
+			ffFloat(st.PosterAt), ffFloat(st.PosterAt+frame), st.PosterWidth)
+		fmt.Fprintf(&b, ";[t]fps=1/%s:round=up,scale=%d:-2,tile=%dx%d[thumbs]",
+			strconv.FormatFloat(st.Thumbs.Interval, 'f', -1, 64), st.ThumbWidth, st.Thumbs.Columns, st.Thumbs.Rows)
 	}
 	return b.String()
 }
+
+func ffFloat(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }

@@ -13,19 +13,25 @@ func TestBuildEncodeArgsGolden(t *testing.T) {
 		FrameRate: 60, RFrameRate: 60, VideoStream: 1, VideoBitRate: 40_000_000, HDR: true,
 	}
 	tests := []struct {
-		name string
-		src  *SourceInfo
-		opt  PlanOptions
+		name   string
+		src    *SourceInfo
+		opt    PlanOptions
+		stills bool
 	}{
-		{"encode_1080p30_audio", camera, PlanOptions{}},
-		{"encode_portrait_hdr_no_audio", phoneHDR, PlanOptions{MaxRenditions: 2}},
-		{"encode_single_rung", source(160, 120, 15, 200_000, 1), PlanOptions{}},
+		{"encode_1080p30_audio", camera, PlanOptions{}, false},
+		{"encode_portrait_hdr_no_audio", phoneHDR, PlanOptions{MaxRenditions: 2}, false},
+		{"encode_single_rung", source(160, 120, 15, 200_000, 1), PlanOptions{}, false},
+		{"encode_1080p30_stills", camera, PlanOptions{}, true},
+		{"encode_single_rung_stills", source(160, 120, 15, 200_000, 1), PlanOptions{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := PlanLadder(tt.src, tt.opt)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.stills {
+				l.Stills = PlanStills(600)
 			}
 			args := BuildEncodeArgs("/media/uploads/lecture 01.mov", l, "/scratch/job-42/out")
 			golden(t, tt.name+".golden", []byte(strings.Join(args, "\n")+"\n"))
@@ -52,6 +58,9 @@ func TestBuildEncodeArgsGolden(t *testing.T) {
 			want := len(l.Video)
 			if l.Audio != nil {
 				want++
+			}
+			if l.Stills != nil {
+				want += 2 // poster and sprites
 			}
 			if maps != want {
 				t.Errorf("%d -map, want one per rendition (%d)", maps, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
 	"math"
 	"os"
 	"os/exec"
@@ -226,6 +227,52 @@ func near(a, b []float64, tol float64) bool {
 }
 
 // TestEncodeVariants: a portrait phone video and an HDR one.
+// An encode with Stills writes the poster and the sprites from the frames
+// it decodes anyway, next to the renditions.
+func TestEncodeWritesStills(t *testing.T) {
+	ffmpeg, ffprobe := requireFFmpeg(t)
+	dir := t.TempDir()
+	src := testClip(t, ffmpeg, dir, "lecture.mp4", "320x240", "5")
+	ctx := context.Background()
+	info, err := Probe(ctx, ffprobe, src, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := PlanLadder(info, PlanOptions{SegmentSeconds: 1, Heights: []int{240, 120}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Stills = PlanStills(info.Duration)
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(ctx, ffmpeg, BuildEncodeArgs(src, l, out), info.Duration, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range l.Video {
+		if _, err := os.Stat(OutputPath(out, r.Name)); err != nil {
+			t.Fatalf("rendition %s: %v", r.Name, err)
+		}
+	}
+	f, err := os.Open(filepath.Join(out, PosterName))
+	if err != nil {
+		t.Fatalf("no poster: %v", err)
+	}
+	cfg, err := jpeg.DecodeConfig(f)
+	f.Close()
+	if err != nil || cfg.Width != 320 || cfg.Height != 240 {
+		t.Fatalf("poster %dx%d (%v), want the top rung's 320x240", cfg.Width, cfg.Height, err)
+	}
+	res, err := CollectThumbnails(out, l.Stills.Thumbs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Count != 3 || len(res.Sprites) != 1 || res.TileWidth != 160 || res.TileHeight != 120 {
+		t.Fatalf("thumbnails %+v, want 3 tiles of 160x120 in one sprite (5 s, one every 2 s)", res)
+	}
+}
+
 func TestEncodeVariants(t *testing.T) {
 	ffmpeg, ffprobe := requireFFmpeg(t)
 	dir := t.TempDir()

@@ -38,6 +38,30 @@ type Ladder struct {
 	VideoStream    int              `json:"video_stream"`    // source stream index
 	Video          []VideoRendition `json:"video"`           // v0 is the highest
 	Audio          *AudioRendition  `json:"audio,omitempty"` // nil when the source is silent
+	// Stills, when set, makes the encode also write the poster and the
+	// thumbnail sprites (see BuildEncodeArgs). PlanLadder leaves it nil.
+	Stills *Stills `json:"stills,omitempty"`
+}
+
+// Stills asks the encode for the poster and seek-bar sprites, from frames it
+// decodes anyway: the poster from the top rung, the sprites from the lowest.
+type Stills struct {
+	PosterAt    float64     `json:"poster_at"`    // seconds
+	PosterWidth int         `json:"poster_width"` // at most; never upscaled
+	Thumbs      ThumbResult `json:"thumbs"`       // from PlanThumbnails
+	ThumbWidth  int         `json:"thumb_width"`
+}
+
+// PlanStills plans the stills for a source of durationSec seconds with the
+// defaults the standalone Poster and Thumbnails use.
+func PlanStills(durationSec float64) *Stills {
+	o := ThumbOptions{}.withDefaults()
+	return &Stills{
+		PosterAt:    DefaultPosterTime(durationSec),
+		PosterWidth: DefaultPosterWidth,
+		Thumbs:      PlanThumbnails(durationSec, o),
+		ThumbWidth:  o.Width,
+	}
 }
 
 // SegmentDuration is the real segment duration, GOP/FPS: 4.004 s for

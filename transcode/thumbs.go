@@ -186,8 +186,16 @@ func Thumbnails(ctx context.Context, ffmpegPath, src, outDir string, durationSec
 	if err := Run(ctx, ffmpegPath, ThumbnailArgs(src, outDir, res, opt.Width), 0, nil); err != nil {
 		return nil, fmt.Errorf("thumbnails: %w", err)
 	}
-	per := res.Columns * res.Rows
+	return CollectThumbnails(outDir, res)
+}
+
+// CollectThumbnails finds the sprites planned by res in outDir (written by
+// Thumbnails or by an encode with Ladder.Stills), trims Count to what was
+// written and reads the tile size back from the first JPEG.
+func CollectThumbnails(outDir string, res ThumbResult) (*ThumbResult, error) {
+	per := max(res.Columns*res.Rows, 1)
 	want := (res.Count + per - 1) / per
+	res.Sprites = nil
 	for i := 0; ; i++ {
 		p := filepath.Join(outDir, SpriteName(i))
 		if _, err := os.Stat(p); err != nil {

@@ -125,6 +125,9 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	// The poster and the seek-bar sprites come out of the same ffmpeg run,
+	// from frames it decodes anyway.
+	ladder.Stills = transcode.PlanStills(info.Duration)
 	if err := w.Store.SetProbe(ctx, e.ID, e.VideoID, info, ladder, info.Duration, info.DisplayWidth, info.DisplayHeight); err != nil {
 		return err
 	}
@@ -159,34 +162,16 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	if ladder.Audio != nil {
 		inputs = append(inputs, packager.Input{Name: ladder.Audio.Name, Path: filepath.Join(encDir, ladder.Audio.Name+".mp4")})
 	}
-	var (
-		res    *packager.Result
-		images []blob.Upload
-	)
-	var perr, ierr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		res, perr = packager.Package(dctx, inputs, outDir, packager.Options{SegmentSeconds: ladder.SegmentSeconds})
-	}()
-	go func() {
-		defer wg.Done()
-		// Images come from the encoded renditions, not the source: a small
-		// rendition decodes many times faster than a 1080p camera file.
-		low := filepath.Join(encDir, ladder.Video[len(ladder.Video)-1].Name+".mp4")
-		high := filepath.Join(encDir, ladder.Video[0].Name+".mp4")
-		images, ierr = w.images(dctx, high, low, filepath.Join(dir, "images"), info.Duration, e.Prefix)
-	}()
-	wg.Wait()
-	if perr != nil {
-		if errors.Is(perr, packager.ErrMisaligned) {
-			return fmt.Errorf("renditions are not segment-aligned, so players could not switch between them: %v: %w", perr, asynq.SkipRetry)
+	res, err := packager.Package(dctx, inputs, outDir, packager.Options{SegmentSeconds: ladder.SegmentSeconds})
+	if err != nil {
+		if errors.Is(err, packager.ErrMisaligned) {
+			return fmt.Errorf("renditions are not segment-aligned, so players could not switch between them: %v: %w", err, asynq.SkipRetry)
 		}
-		return fmt.Errorf("package: %w", perr)
+		return fmt.Errorf("package: %w", err)
 	}
-	if ierr != nil {
-		return fmt.Errorf("poster and thumbnails: %w", ierr)
+	images, err := w.stills(dctx, encDir, ladder, e.Prefix)
+	if err != nil {
+		return fmt.Errorf("poster and thumbnails: %w", err)
 	}
 
 	rep.report(ctx, videos.Progress{Stage: "publishing", Percent: pctPackage}, true)
@@ -228,33 +213,31 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	return nil
 }
 
-func (w *Worker) images(ctx context.Context, high, low, dir string, duration float64, prefix string) ([]blob.Upload, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "thumbs"), 0o755); err != nil {
-		return nil, err
-	}
-	poster := filepath.Join(dir, "poster.jpg")
-	if err := transcode.Poster(ctx, w.FFmpeg, high, poster, transcode.DefaultPosterTime(duration), 1280); err != nil {
-		return nil, err
-	}
-	th, err := transcode.Thumbnails(ctx, w.FFmpeg, low, filepath.Join(dir, "thumbs"), duration, transcode.ThumbOptions{})
-	if err != nil {
-		return nil, err
-	}
-	vtt := transcode.ThumbnailsVTT(*th, transcode.SpriteName)
-	if err := os.WriteFile(filepath.Join(dir, "thumbs", "thumbs.vtt"), vtt, 0o644); err != nil {
-		return nil, err
-	}
-	ups := []blob.Upload{{Key: prefix + "poster.jpg", Path: poster, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable}}
-	ents, err := os.ReadDir(filepath.Join(dir, "thumbs"))
-	if err != nil {
-		return nil, err
-	}
-	for _, ent := range ents {
-		ct := "image/jpeg"
-		if strings.HasSuffix(ent.Name(), ".vtt") {
-			ct = "text/vtt; charset=utf-8"
+// stills collects the poster and sprites the encode wrote into encDir and
+// writes the WebVTT thumbnails track next to them.
+func (w *Worker) stills(ctx context.Context, encDir string, l transcode.Ladder, prefix string) ([]blob.Upload, error) {
+	poster := filepath.Join(encDir, transcode.PosterName)
+	if _, err := os.Stat(poster); err != nil {
+		// No frame at the planned time (a stream shorter than its header
+		// said): take one from the start of the top rung instead.
+		if err := transcode.Poster(ctx, w.FFmpeg, filepath.Join(encDir, l.Video[0].Name+".mp4"), poster, 0, l.Stills.PosterWidth); err != nil {
+			return nil, err
 		}
-		ups = append(ups, blob.Upload{Key: prefix + "thumbs/" + ent.Name(), Path: filepath.Join(dir, "thumbs", ent.Name()), ContentType: ct, CacheControl: blob.CacheImmutable})
+	}
+	th, err := transcode.CollectThumbnails(encDir, l.Stills.Thumbs)
+	if err != nil {
+		return nil, err
+	}
+	vtt := filepath.Join(encDir, "thumbs.vtt")
+	if err := os.WriteFile(vtt, transcode.ThumbnailsVTT(*th, transcode.SpriteName), 0o644); err != nil {
+		return nil, err
+	}
+	ups := []blob.Upload{
+		{Key: prefix + "poster.jpg", Path: poster, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable},
+		{Key: prefix + "thumbs/thumbs.vtt", Path: vtt, ContentType: "text/vtt; charset=utf-8", CacheControl: blob.CacheImmutable},
+	}
+	for _, sp := range th.Sprites {
+		ups = append(ups, blob.Upload{Key: prefix + "thumbs/" + filepath.Base(sp), Path: sp, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable})
 	}
 	return ups, nil
 }
