@@ -6,8 +6,9 @@
 #    (`lectern video upload FILE --wait --json`), which finds the API and its
 #    credentials on its own,
 # 3. run e2e/ (node --test, playwright-core driving Debian's chromium): HLS
-#    and DASH playback through the nginx CDN, and an ABR down-switch under
-#    DevTools network throttling.
+#    and DASH playback through the nginx CDN, an ABR down-switch under
+#    DevTools network throttling, and the upload page (progress, reload,
+#    resume of the same upload, ready, playback).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$LOCAL_DIR/services.sh"
