@@ -376,11 +376,14 @@ func videoUpload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 func putPart(ctx context.Context, c *apiClient, f *os.File, uploadID string, n int, off, size int64, sent *atomic.Int64, bar *progressBar) error {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, off, size)); err != nil {
+	// Read the part once, hash it, send it from memory (and again from
+	// memory on a retry): one pass over the file instead of two.
+	buf := make([]byte, size)
+	if _, err := f.ReadAt(buf, off); err != nil {
 		return err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	h := sha256.Sum256(buf)
+	sum := hex.EncodeToString(h[:])
 	var last error
 	for attempt := 0; attempt < 6; attempt++ {
 		if attempt > 0 {
@@ -391,7 +394,7 @@ func putPart(ctx context.Context, c *apiClient, f *os.File, uploadID string, n i
 			}
 		}
 		var partSent int64
-		body := &countingReader{r: io.NewSectionReader(f, off, size), onRead: func(k int) {
+		body := &countingReader{r: bytes.NewReader(buf), onRead: func(k int) {
 			partSent += int64(k)
 			bar.set(sent.Add(int64(k)))
 		}}
