@@ -54,7 +54,8 @@ func (u *Upload) PartSize(n int) int64 {
 type Part struct {
 	Part   int    `json:"part"`
 	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"`
+	CRC32C string `json:"crc32c,omitempty"`
 	ETag   string `json:"-"`
 }
 
@@ -138,10 +139,10 @@ func (s *Store) GetUpload(ctx context.Context, id string) (*Upload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upload %s: %w", id, err)
 	}
-	rows, _ := s.db.Query(ctx, `select part, size, sha256, etag from upload_parts where upload_id = $1 order by part`, id)
+	rows, _ := s.db.Query(ctx, `select part, size, coalesce(sha256, ''), coalesce(crc32c, ''), etag from upload_parts where upload_id = $1 order by part`, id)
 	u.Received, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Part, error) {
 		var p Part
-		err := r.Scan(&p.Part, &p.Size, &p.SHA256, &p.ETag)
+		err := r.Scan(&p.Part, &p.Size, &p.SHA256, &p.CRC32C, &p.ETag)
 		return p, err
 	})
 	if err != nil {
@@ -152,10 +153,11 @@ func (s *Store) GetUpload(ctx context.Context, id string) (*Upload, error) {
 
 // SavePart records a received part; a part sent again replaces the old one.
 func (s *Store) SavePart(ctx context.Context, uploadID string, p Part) error {
-	tag, err := s.db.Exec(ctx, `insert into upload_parts (upload_id, part, size, sha256, etag)
-		select $1, $2, $3, $4, $5 from uploads where id = $1 and status = 'open'
-		on conflict (upload_id, part) do update set size = excluded.size, sha256 = excluded.sha256, etag = excluded.etag, created_at = now()`,
-		uploadID, p.Part, p.Size, p.SHA256, p.ETag)
+	tag, err := s.db.Exec(ctx, `insert into upload_parts (upload_id, part, size, sha256, crc32c, etag)
+		select $1, $2, $3, nullif($4, ''), nullif($5, ''), $6 from uploads where id = $1 and status = 'open'
+		on conflict (upload_id, part) do update set size = excluded.size, sha256 = excluded.sha256, crc32c = excluded.crc32c,
+			etag = excluded.etag, created_at = now()`,
+		uploadID, p.Part, p.Size, p.SHA256, p.CRC32C, p.ETag)
 	if err != nil {
 		return fmt.Errorf("save part: %w", err)
 	}

@@ -107,10 +107,12 @@ func TestUploadResumesAfterCutConnectionAndRestart(t *testing.T) {
 	if len(got.Received) != 1 {
 		t.Fatalf("after restart: received %+v", got.Received)
 	}
-	for _, n := range []int{3, 2} {
-		if code, body := a.PutPart(u.ID, n, part(n)); code != 200 {
-			t.Fatalf("part %d: %d %v", n, code, body)
-		}
+	// Part 3 is checked with CRC32C, part 2 with SHA-256: both are accepted.
+	if code, body := a.PutPartCRC(u.ID, 3, part(3)); code != 200 || body["crc32c"] != testenv.CRC32C(part(3)) {
+		t.Fatalf("part 3: %d %v", code, body)
+	}
+	if code, body := a.PutPart(u.ID, 2, part(2)); code != 200 {
+		t.Fatalf("part 2: %d %v", code, body)
 	}
 	var done struct {
 		Video struct {
@@ -198,6 +200,8 @@ func TestUploadRejectsBadInput(t *testing.T) {
 		{"short part", "PUT", "/api/v1/uploads/" + u.ID + "/parts/1", data[:100], map[string]string{"X-Chunk-SHA256": sum(data[:100])}, false, 400, "Content-Length"},
 		{"no checksum", "PUT", "/api/v1/uploads/" + u.ID + "/parts/2", data[chunk:], nil, false, 400, "X-Chunk-SHA256"},
 		{"checksum mismatch", "PUT", "/api/v1/uploads/" + u.ID + "/parts/2", data[chunk:], map[string]string{"X-Chunk-SHA256": wrongSum}, false, 400, "checksum_mismatch"},
+		{"crc32c mismatch", "PUT", "/api/v1/uploads/" + u.ID + "/parts/2", data[chunk:], map[string]string{"X-Chunk-CRC32C": "00000000"}, false, 400, "checksum_mismatch"},
+		{"malformed crc32c", "PUT", "/api/v1/uploads/" + u.ID + "/parts/2", data[chunk:], map[string]string{"X-Chunk-CRC32C": "xyz"}, false, 400, "X-Chunk-CRC32C"},
 		{"complete with parts missing", "POST", "/api/v1/uploads/" + u.ID + "/complete", []byte(`{}`), nil, false, 409, "missing parts 1, 2"},
 		{"unknown video", "GET", "/api/v1/videos/00000000-0000-0000-0000-000000000000", nil, nil, false, 404, "not_found"},
 		{"bad list limit", "GET", "/api/v1/videos?limit=0", nil, nil, false, 400, "limit"},

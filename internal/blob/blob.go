@@ -118,6 +118,8 @@ func (s *Store) NewMultipart(ctx context.Context, key, contentType string) (stri
 
 // PutPart streams one part of exactly size bytes. sha256Hex, when set, is
 // checked by the object store: a part whose bytes do not match is refused.
+// Without it the part is sent unsigned (UNSIGNED-PAYLOAD) and the caller
+// checks the bytes itself.
 func (s *Store) PutPart(ctx context.Context, key, uploadID string, part int, r io.Reader, size int64, sha256Hex string) (string, error) {
 	// With DisableContentSha256 minio-go signs the request with the
 	// client's declared SHA-256 (X-Amz-Content-Sha256) instead of hashing
@@ -125,7 +127,7 @@ func (s *Store) PutPart(ctx context.Context, key, uploadID string, part int, r i
 	// hashes what arrives and refuses the part if it differs. One hash pass
 	// on the server, done by the store, and it is the client's hash that
 	// is checked.
-	p, err := s.core.PutObjectPart(ctx, s.bucket, key, uploadID, part, r, size, minio.PutObjectPartOptions{Sha256Hex: sha256Hex, DisableContentSha256: sha256Hex != ""})
+	p, err := s.core.PutObjectPart(ctx, s.bucket, key, uploadID, part, r, size, minio.PutObjectPartOptions{Sha256Hex: sha256Hex, DisableContentSha256: true})
 	if err != nil {
 		return "", fmt.Errorf("put part %d of %s: %w", part, key, err)
 	}

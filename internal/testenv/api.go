@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net"
@@ -88,6 +89,17 @@ func SHA256(b []byte) string {
 func (a *API) PutPart(id string, n int, part []byte) (int, map[string]any) {
 	return a.Call(http.MethodPut, fmt.Sprintf("/api/v1/uploads/%s/parts/%d", id, n), part,
 		map[string]string{"Content-Type": "application/octet-stream", "X-Chunk-SHA256": SHA256(part)}, nil)
+}
+
+// CRC32C is the hex Castagnoli CRC the part protocol also accepts.
+func CRC32C(b []byte) string {
+	return fmt.Sprintf("%08x", crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+}
+
+// PutPartCRC sends one part checked with X-Chunk-CRC32C.
+func (a *API) PutPartCRC(id string, n int, part []byte) (int, map[string]any) {
+	return a.Call(http.MethodPut, fmt.Sprintf("/api/v1/uploads/%s/parts/%d", id, n), part,
+		map[string]string{"Content-Type": "application/octet-stream", "X-Chunk-CRC32C": CRC32C(part)}, nil)
 }
 
 // Uploaded names what UploadFile created.

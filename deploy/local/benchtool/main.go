@@ -658,6 +658,12 @@ func stageLine(ss []stageSpan) string {
 
 // ---------------------------------------------------------------- upload
 
+func syncDisks() {
+	if err := exec.Command("sync").Run(); err != nil {
+		logf("sync: %v", err)
+	}
+}
+
 func (b *bench) measureUpload(ctx context.Context) error {
 	st, err := os.Stat(b.o.upload)
 	if err != nil {
@@ -672,6 +678,9 @@ func (b *bench) measureUpload(ctx context.Context) error {
 	}
 	for rep := 1; rep <= b.o.reps; rep++ {
 		logf("upload rep %d/%d: raw PUT of %s to MinIO (curl --aws-sigv4)", rep, b.o.reps, human(st.Size()))
+		// Each upload writes 2 GiB into MinIO; flush the previous one's dirty
+		// pages first, so neither upload pays for the other's writeback.
+		syncDisks()
 		m0 := b.minioCPU()
 		secs, curlCPU, err := b.rawPut(ctx)
 		if err != nil {
@@ -682,6 +691,7 @@ func (b *bench) measureUpload(ctx context.Context) error {
 		logf("raw PUT %.1f s = %.0f MB/s", secs, float64(st.Size())/secs/1e6)
 
 		logf("upload rep %d/%d: lectern video upload %s through the API", rep, b.o.reps, filepath.Base(b.o.upload))
+		syncDisks()
 		_ = resetHWM(b.o.apiPID)
 		_ = resetHWM(b.o.workerPID)
 		idle, err := readStatusKB(b.o.apiPID, "VmRSS")
