@@ -98,18 +98,8 @@ func fragments(t *testing.T, path string) ([]fragment, bool) {
 // TestEncodeLadder encodes a 3 s clip into a two-rung ladder with 1 s
 // segments and checks what the packager relies on.
 func TestEncodeLadder(t *testing.T) {
-	ffmpeg, ffprobe := requireFFmpeg(t)
-	dir := t.TempDir()
-	src := testClip(t, ffmpeg, dir, "lecture.mp4", "320x240", "3")
+	ffmpeg, ffprobe, dir, src, info, l := twoRungClip(t, "3")
 	ctx := context.Background()
-	info, err := Probe(ctx, ffprobe, src, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := PlanLadder(info, PlanOptions{SegmentSeconds: 1, Heights: []int{240, 120}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(l.Video) != 2 || l.Audio == nil || l.GOP != 30 {
 		t.Fatalf("ladder %+v", l)
 	}
@@ -120,7 +110,7 @@ func TestEncodeLadder(t *testing.T) {
 
 	var mu sync.Mutex
 	var reports []Progress
-	err = Run(ctx, ffmpeg, BuildEncodeArgs(src, l, out), info.Duration, func(p Progress) {
+	err := Run(ctx, ffmpeg, BuildEncodeArgs(src, l, out), info.Duration, func(p Progress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
@@ -226,22 +216,29 @@ func near(a, b []float64, tol float64) bool {
 	return true
 }
 
-// TestEncodeVariants: a portrait phone video and an HDR one.
+// twoRungClip makes a 320x240 clip of seconds and plans a 240p + 120p ladder
+// with 1 s segments for it.
+func twoRungClip(t *testing.T, seconds string) (ffmpeg, ffprobe, dir, src string, info *SourceInfo, l Ladder) {
+	t.Helper()
+	ffmpeg, ffprobe = requireFFmpeg(t)
+	dir = t.TempDir()
+	src = testClip(t, ffmpeg, dir, "lecture.mp4", "320x240", seconds)
+	info, err := Probe(context.Background(), ffprobe, src, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err = PlanLadder(info, PlanOptions{SegmentSeconds: 1, Heights: []int{240, 120}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ffmpeg, ffprobe, dir, src, info, l
+}
+
 // An encode with Stills writes the poster and the sprites from the frames
 // it decodes anyway, next to the renditions.
 func TestEncodeWritesStills(t *testing.T) {
-	ffmpeg, ffprobe := requireFFmpeg(t)
-	dir := t.TempDir()
-	src := testClip(t, ffmpeg, dir, "lecture.mp4", "320x240", "5")
+	ffmpeg, _, dir, src, info, l := twoRungClip(t, "5")
 	ctx := context.Background()
-	info, err := Probe(ctx, ffprobe, src, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := PlanLadder(info, PlanOptions{SegmentSeconds: 1, Heights: []int{240, 120}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	l.Stills = PlanStills(info.Duration)
 	out := filepath.Join(dir, "out")
 	if err := os.Mkdir(out, 0o755); err != nil {
@@ -273,6 +270,7 @@ func TestEncodeWritesStills(t *testing.T) {
 	}
 }
 
+// TestEncodeVariants: a portrait phone video and an HDR one.
 func TestEncodeVariants(t *testing.T) {
 	ffmpeg, ffprobe := requireFFmpeg(t)
 	dir := t.TempDir()
