@@ -26,14 +26,12 @@ type reporter struct {
 	w *Worker
 	// stages records when each stage started, for the log line that closes
 	// the job (where did the time go?).
-	stages  []stageMark
-	id      string
-	cancel  context.CancelCauseFunc
-	log     *slog.Logger
-	mu      sync.Mutex
-	last    time.Time
-	stage   string
-	percent float64
+	stages []stageMark
+	id     string
+	cancel context.CancelCauseFunc
+	log    *slog.Logger
+	mu     sync.Mutex
+	last   time.Time
 }
 
 type stageMark struct {

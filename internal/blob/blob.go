@@ -62,7 +62,7 @@ func (s *Store) Bucket() string { return s.bucket }
 
 // Ping checks the bucket answers.
 func (s *Store) Ping(ctx context.Context) error {
-	ok, err := s.core.BucketExists(ctx, s.bucket)
+	ok, err := s.Exists(ctx)
 	if err != nil {
 		return fmt.Errorf("blob ping: %w", err)
 	}
@@ -187,14 +187,8 @@ func (s *Store) Download(ctx context.Context, key, path string) error {
 
 // Stat returns the size of key.
 func (s *Store) Stat(ctx context.Context, key string) (int64, error) {
-	info, err := s.core.Client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
-	if err != nil {
-		if isNoSuch(err) {
-			return 0, fmt.Errorf("stat %s: %w", key, ErrNotFound)
-		}
-		return 0, fmt.Errorf("stat %s: %w", key, err)
-	}
-	return info.Size, nil
+	info, err := s.Head(ctx, key)
+	return info.Size, err
 }
 
 // PutFile uploads a local file with its content type and cache policy.
