@@ -20,8 +20,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
@@ -51,12 +54,18 @@ type Settings struct {
 
 // Handlers serves uploads, videos and encodes.
 type Handlers struct {
-	Store    *Store
-	Blob     ObjectStore
-	Queue    Queue
-	Settings Settings
-	Log      *slog.Logger
-	Now      func() time.Time
+	Store *Store
+	// DB is the tenant pool a streamed part opens its short transactions on
+	// (other routes run in the request's tenant transaction).
+	DB database.Querier
+	// Watchable reports whether a learner may watch a video (it is a lesson
+	// of a course they are enrolled in). Nil lets no learner watch.
+	Watchable func(ctx context.Context, userID, videoID string) (bool, error)
+	Blob      ObjectStore
+	Queue     Queue
+	Settings  Settings
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Errors maps this package's errors for the HTTP error handler.
@@ -65,18 +74,30 @@ var Errors = []httpapp.Mapping{
 	{Err: ErrConflict, Status: fiber.StatusConflict, Code: "conflict"},
 }
 
-// Register mounts the routes; write routes go through admin.
-func (h *Handlers) Register(r fiber.Router, admin fiber.Handler) {
-	r.Post("/uploads", admin, h.createUpload)
-	r.Get("/uploads/:id", admin, h.getUpload)
-	r.Put("/uploads/:id/parts/:n", admin, h.putPart)
-	r.Post("/uploads/:id/complete", admin, h.completeUpload)
-	r.Delete("/uploads/:id", admin, h.abortUpload)
-	r.Get("/videos", h.listVideos)
-	r.Get("/videos/:id", h.getVideo)
-	r.Post("/videos/:id/encodes", admin, h.reencode)
-	r.Get("/encodes/:id", h.getEncode)
-	r.Post("/encodes/:id/cancel", admin, h.cancelEncode)
+// Register mounts the routes. Instructors upload (and see only their own
+// uploads); admins, ops and instructors see the organization's videos and
+// encodes; a learner sees a video only as a lesson of a course they are
+// enrolled in. Re-encoding and cancelling are for the video's owner, admins
+// and ops.
+func (h *Handlers) Register(r fiber.Router) {
+	uploader := auth.Require("videos", auth.Admin, auth.Instructor)
+	staff := auth.Require("videos", auth.Admin, auth.Instructor, auth.Ops)
+	r.Post("/uploads", uploader, h.createUpload)
+	r.Get("/uploads/:id", uploader, h.getUpload)
+	r.Put("/uploads/:id/parts/:n", uploader, h.putPart)
+	r.Post("/uploads/:id/complete", uploader, h.completeUpload)
+	r.Delete("/uploads/:id", uploader, h.abortUpload)
+	r.Get("/videos", staff, h.listVideos)
+	r.Get("/videos/:id", auth.Require("videos"), h.getVideo)
+	r.Post("/videos/:id/encodes", staff, h.reencode)
+	r.Get("/encodes/:id", staff, h.getEncode)
+	r.Post("/encodes/:id/cancel", staff, h.cancelEncode)
+}
+
+// mine reports whether p may change what ownerID owns: admins and ops may
+// change any, an instructor only their own.
+func mine(p *auth.Principal, ownerID *string) bool {
+	return p.Has(auth.Admin, auth.Ops) || (ownerID != nil && *ownerID == p.UserID)
 }
 
 type createUploadReq struct {
@@ -116,7 +137,8 @@ func (h *Handlers) createUpload(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	id := uuid.NewString()
-	u := &Upload{
+	owner := auth.From(ctx).UserID
+	u := &Upload{OwnerID: &owner,
 		ID: id, Filename: req.Filename, Title: req.Title, ContentType: req.ContentType, Size: req.Size,
 		ChunkSize:  h.Settings.ChunkSize,
 		PartsTotal: int((req.Size + h.Settings.ChunkSize - 1) / h.Settings.ChunkSize),
@@ -137,12 +159,22 @@ func (h *Handlers) createUpload(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(u)
 }
 
+// loadUpload reads the upload named in the path; an upload of another user
+// is not found, unless the caller is an admin.
 func (h *Handlers) loadUpload(c *fiber.Ctx) (*Upload, error) {
 	id, err := pathID(c, "upload")
 	if err != nil {
 		return nil, err
 	}
-	return h.Store.GetUpload(c.UserContext(), id)
+	ctx := c.UserContext()
+	u, err := h.Store.GetUpload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p := auth.From(ctx); !p.Has(auth.Admin) && (u.OwnerID == nil || *u.OwnerID != p.UserID) {
+		return nil, fmt.Errorf("upload %s: %w", id, ErrNotFound)
+	}
+	return u, nil
 }
 
 func (h *Handlers) getUpload(c *fiber.Ctx) error {
@@ -154,7 +186,18 @@ func (h *Handlers) getUpload(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) putPart(c *fiber.Ctx) error {
-	u, err := h.loadUpload(c)
+	// This route runs outside the request transaction (the body may stream
+	// for minutes): each database step is a short tenant transaction.
+	base := c.UserContext()
+	org := auth.From(base).OrgID
+	var u *Upload
+	err := database.InOrg(base, h.DB, org, func(ctx context.Context, _ pgx.Tx) error {
+		c.SetUserContext(ctx)
+		defer c.SetUserContext(base)
+		var err error
+		u, err = h.loadUpload(c)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -216,7 +259,9 @@ func (h *Handlers) putPart(c *fiber.Ctx) error {
 		return mismatch
 	}
 	p := Part{Part: n, Size: want, SHA256: sum, CRC32C: crc, ETag: etag}
-	if err := h.Store.SavePart(ctx, u.ID, p); err != nil {
+	if err := database.InOrg(ctx, h.DB, org, func(ctx context.Context, _ pgx.Tx) error {
+		return h.Store.SavePart(ctx, u.ID, p)
+	}); err != nil {
 		return err
 	}
 	return c.JSON(p)
@@ -287,16 +332,24 @@ func (h *Handlers) completeUpload(c *fiber.Ctx) error {
 	if err := h.Store.CompleteUpload(ctx, u, videoID, encodeID, EncodePrefix(videoID, encodeID)); err != nil {
 		return err
 	}
-	if err := h.Queue.EnqueueEncode(ctx, videoID, encodeID); err != nil {
-		// The encode row is queued; the reconciler enqueues it again.
-		h.Log.WarnContext(ctx, "enqueue encode failed; the reconciler will retry", "video", videoID, "encode", encodeID, "err", err)
-	}
+	h.enqueueAfterCommit(ctx, videoID, encodeID)
 	u.Status, u.VideoID = "completed", &videoID
 	v, err := h.videoJSON(ctx, videoID)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"upload": u, "video": v})
+}
+
+// enqueueAfterCommit hands the encode to the worker once the rows it reads
+// are committed.
+func (h *Handlers) enqueueAfterCommit(ctx context.Context, videoID, encodeID string) {
+	database.AfterCommit(ctx, func(ctx context.Context) {
+		if err := h.Queue.EnqueueEncode(ctx, videoID, encodeID); err != nil {
+			// The encode row is queued; the reconciler enqueues it again.
+			h.Log.WarnContext(ctx, "enqueue encode failed; the reconciler will retry", "video", videoID, "encode", encodeID, "err", err)
+		}
+	})
 }
 
 // EncodePrefix is where an encode's objects are published: a new prefix per
@@ -379,7 +432,19 @@ func (h *Handlers) getVideo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.videoJSON(c.UserContext(), id)
+	ctx := c.UserContext()
+	if p := auth.From(ctx); !p.Has(auth.Admin, auth.Instructor, auth.Ops) {
+		ok := false
+		if h.Watchable != nil {
+			if ok, err = h.Watchable(ctx, p.UserID, id); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			return fmt.Errorf("video %s: %w", id, ErrNotFound)
+		}
+	}
+	v, err := h.videoJSON(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -430,16 +495,18 @@ func (h *Handlers) reencode(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	if _, err := h.Store.GetVideo(ctx, id); err != nil {
+	v, err := h.Store.GetVideo(ctx, id)
+	if err != nil {
 		return err
+	}
+	if !mine(auth.From(ctx), v.OwnerID) {
+		return httpapp.Errorf(fiber.StatusForbidden, "forbidden", "only the video's owner, an admin or ops may re-encode it")
 	}
 	encodeID := uuid.NewString()
 	if err := h.Store.NewEncode(ctx, id, encodeID, EncodePrefix(id, encodeID)); err != nil {
 		return err
 	}
-	if err := h.Queue.EnqueueEncode(ctx, id, encodeID); err != nil {
-		h.Log.WarnContext(ctx, "enqueue encode failed; the reconciler will retry", "video", id, "encode", encodeID, "err", err)
-	}
+	h.enqueueAfterCommit(ctx, id, encodeID)
 	e, err := h.Store.GetEncode(ctx, encodeID)
 	if err != nil {
 		return err
@@ -465,15 +532,30 @@ func (h *Handlers) cancelEncode(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	e, err := h.Store.CancelEncode(ctx, id)
+	e, err := h.Store.GetEncode(ctx, id)
 	if err != nil {
 		return err
 	}
+	v, err := h.Store.GetVideo(ctx, e.VideoID)
+	if err != nil {
+		return err
+	}
+	if !mine(auth.From(ctx), v.OwnerID) {
+		return httpapp.Errorf(fiber.StatusForbidden, "forbidden", "only the video's owner, an admin or ops may cancel its encode")
+	}
+	e, err = h.Store.CancelEncode(ctx, id)
+	if err != nil {
+		return err
+	}
+	database.AfterCommit(ctx, func(ctx context.Context) { h.cancelSignal(ctx, id) })
+	return c.JSON(e)
+}
+
+func (h *Handlers) cancelSignal(ctx context.Context, id string) {
 	if err := h.Queue.CancelEncode(ctx, id); err != nil {
 		// The worker also sees the canceled state at its next progress report.
 		h.Log.WarnContext(ctx, "cancel signal failed; the worker stops at its next progress report", "encode", id, "err", err)
 	}
-	return c.JSON(e)
 }
 
 // pathID reads the :id parameter; an ID that is not a UUID names nothing.

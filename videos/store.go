@@ -14,7 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lectern/lectern/internal/database"
 )
 
 // Domain errors, mapped to HTTP statuses at the edge.
@@ -40,6 +41,7 @@ type Upload struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 	ExpiresAt   time.Time `json:"expires_at"`
 	Received    []Part    `json:"received"`
+	OwnerID     *string   `json:"owner_id"`
 }
 
 // PartSize is the exact size part n (1-based) must have.
@@ -74,6 +76,7 @@ type Video struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	ReadyAt         *time.Time `json:"ready_at"`
+	OwnerID         *string    `json:"owner_id"`
 }
 
 // Encode is the job record of one pipeline run.
@@ -103,19 +106,23 @@ type Encode struct {
 
 // Store reads and writes the videos tables.
 type Store struct {
-	db *pgxpool.Pool
+	db database.Querier
 }
 
 // NewStore returns a store over db.
-func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
+func NewStore(db database.Querier) *Store { return &Store{db: db} }
+
+// q is the transaction the context carries (a request's tenant
+// transaction), else the store's pool.
+func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.db) }
 
 const uploadCols = `id::text, filename, title, content_type, size, chunk_size, parts_total, object_key,
-	s3_upload_id, status, video_id::text, created_at, updated_at, expires_at`
+	s3_upload_id, status, video_id::text, created_at, updated_at, expires_at, owner_id::text`
 
 func scanUpload(row pgx.Row) (*Upload, error) {
 	var u Upload
 	err := row.Scan(&u.ID, &u.Filename, &u.Title, &u.ContentType, &u.Size, &u.ChunkSize, &u.PartsTotal,
-		&u.ObjectKey, &u.S3UploadID, &u.Status, &u.VideoID, &u.CreatedAt, &u.UpdatedAt, &u.ExpiresAt)
+		&u.ObjectKey, &u.S3UploadID, &u.Status, &u.VideoID, &u.CreatedAt, &u.UpdatedAt, &u.ExpiresAt, &u.OwnerID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -124,9 +131,9 @@ func scanUpload(row pgx.Row) (*Upload, error) {
 
 // CreateUpload inserts a new upload.
 func (s *Store) CreateUpload(ctx context.Context, u *Upload) error {
-	_, err := s.db.Exec(ctx, `insert into uploads (id, filename, title, content_type, size, chunk_size, parts_total,
-		object_key, s3_upload_id, expires_at) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-		u.ID, u.Filename, u.Title, u.ContentType, u.Size, u.ChunkSize, u.PartsTotal, u.ObjectKey, u.S3UploadID, u.ExpiresAt)
+	_, err := s.q(ctx).Exec(ctx, `insert into uploads (id, filename, title, content_type, size, chunk_size, parts_total,
+		object_key, s3_upload_id, expires_at, owner_id) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+		u.ID, u.Filename, u.Title, u.ContentType, u.Size, u.ChunkSize, u.PartsTotal, u.ObjectKey, u.S3UploadID, u.ExpiresAt, u.OwnerID)
 	if err != nil {
 		return fmt.Errorf("create upload: %w", err)
 	}
@@ -135,11 +142,11 @@ func (s *Store) CreateUpload(ctx context.Context, u *Upload) error {
 
 // GetUpload returns an upload with the parts received so far.
 func (s *Store) GetUpload(ctx context.Context, id string) (*Upload, error) {
-	u, err := scanUpload(s.db.QueryRow(ctx, `select `+uploadCols+` from uploads where id = $1`, id))
+	u, err := scanUpload(s.q(ctx).QueryRow(ctx, `select `+uploadCols+` from uploads where id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("upload %s: %w", id, err)
 	}
-	rows, _ := s.db.Query(ctx, `select part, size, coalesce(sha256, ''), coalesce(crc32c, ''), etag from upload_parts where upload_id = $1 order by part`, id)
+	rows, _ := s.q(ctx).Query(ctx, `select part, size, coalesce(sha256, ''), coalesce(crc32c, ''), etag from upload_parts where upload_id = $1 order by part`, id)
 	u.Received, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Part, error) {
 		var p Part
 		err := r.Scan(&p.Part, &p.Size, &p.SHA256, &p.CRC32C, &p.ETag)
@@ -153,7 +160,7 @@ func (s *Store) GetUpload(ctx context.Context, id string) (*Upload, error) {
 
 // SavePart records a received part; a part sent again replaces the old one.
 func (s *Store) SavePart(ctx context.Context, uploadID string, p Part) error {
-	tag, err := s.db.Exec(ctx, `insert into upload_parts (upload_id, part, size, sha256, crc32c, etag)
+	tag, err := s.q(ctx).Exec(ctx, `insert into upload_parts (upload_id, part, size, sha256, crc32c, etag)
 		select $1, $2, $3, nullif($4, ''), nullif($5, ''), $6 from uploads where id = $1 and status = 'open'
 		on conflict (upload_id, part) do update set size = excluded.size, sha256 = excluded.sha256, crc32c = excluded.crc32c,
 			etag = excluded.etag, created_at = now()`,
@@ -164,7 +171,7 @@ func (s *Store) SavePart(ctx context.Context, uploadID string, p Part) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("upload %s is no longer open: %w", uploadID, ErrConflict)
 	}
-	_, err = s.db.Exec(ctx, `update uploads set updated_at = now() where id = $1`, uploadID)
+	_, err = s.q(ctx).Exec(ctx, `update uploads set updated_at = now() where id = $1`, uploadID)
 	return err
 }
 
@@ -172,7 +179,7 @@ func (s *Store) SavePart(ctx context.Context, uploadID string, p Part) error {
 // encode in one transaction. It returns ErrConflict if the upload was
 // completed or aborted meanwhile.
 func (s *Store) CompleteUpload(ctx context.Context, u *Upload, videoID, encodeID, prefix string) error {
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `update uploads set status = 'completed', video_id = $2, updated_at = now() where id = $1 and status = 'open'`, u.ID, videoID)
 		if err != nil {
 			return err
@@ -180,8 +187,8 @@ func (s *Store) CompleteUpload(ctx context.Context, u *Upload, videoID, encodeID
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("upload %s is not open: %w", u.ID, ErrConflict)
 		}
-		if _, err := tx.Exec(ctx, `insert into videos (id, title, status, source_key, source_size, current_encode_id)
-			values ($1, $2, 'queued', $3, $4, null)`, videoID, u.Title, u.ObjectKey, u.Size); err != nil {
+		if _, err := tx.Exec(ctx, `insert into videos (id, title, status, source_key, source_size, current_encode_id, owner_id)
+			values ($1, $2, 'queued', $3, $4, null, $5)`, videoID, u.Title, u.ObjectKey, u.Size, u.OwnerID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `insert into encodes (id, video_id, state, prefix) values ($1, $2, 'queued', $3)`, encodeID, videoID, prefix)
@@ -191,7 +198,7 @@ func (s *Store) CompleteUpload(ctx context.Context, u *Upload, videoID, encodeID
 
 // MarkUploadAborted marks an upload aborted.
 func (s *Store) MarkUploadAborted(ctx context.Context, id string) error {
-	tag, err := s.db.Exec(ctx, `update uploads set status = 'aborted', updated_at = now() where id = $1 and status = 'open'`, id)
+	tag, err := s.q(ctx).Exec(ctx, `update uploads set status = 'aborted', updated_at = now() where id = $1 and status = 'open'`, id)
 	if err != nil {
 		return fmt.Errorf("abort upload: %w", err)
 	}
@@ -203,7 +210,7 @@ func (s *Store) MarkUploadAborted(ctx context.Context, id string) error {
 
 // ExpiredUploads lists open uploads past their expiry.
 func (s *Store) ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]*Upload, error) {
-	rows, err := s.db.Query(ctx, `select `+uploadCols+` from uploads where status = 'open' and expires_at < $1 order by expires_at limit $2`, now, limit)
+	rows, err := s.q(ctx).Query(ctx, `select `+uploadCols+` from uploads where status = 'open' and expires_at < $1 order by expires_at limit $2`, now, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -211,12 +218,12 @@ func (s *Store) ExpiredUploads(ctx context.Context, now time.Time, limit int) ([
 }
 
 const videoCols = `id::text, title, status, source_key, source_size, duration, width, height, current_encode_id::text,
-	error, created_at, updated_at, ready_at`
+	error, created_at, updated_at, ready_at, owner_id::text`
 
 func scanVideo(row pgx.Row) (*Video, error) {
 	var v Video
 	err := row.Scan(&v.ID, &v.Title, &v.Status, &v.SourceKey, &v.SourceSize, &v.Duration, &v.Width, &v.Height,
-		&v.CurrentEncodeID, &v.Error, &v.CreatedAt, &v.UpdatedAt, &v.ReadyAt)
+		&v.CurrentEncodeID, &v.Error, &v.CreatedAt, &v.UpdatedAt, &v.ReadyAt, &v.OwnerID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -225,7 +232,7 @@ func scanVideo(row pgx.Row) (*Video, error) {
 
 // GetVideo returns one video.
 func (s *Store) GetVideo(ctx context.Context, id string) (*Video, error) {
-	v, err := scanVideo(s.db.QueryRow(ctx, `select `+videoCols+` from videos where id = $1`, id))
+	v, err := scanVideo(s.q(ctx).QueryRow(ctx, `select `+videoCols+` from videos where id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("video %s: %w", id, err)
 	}
@@ -237,9 +244,9 @@ func (s *Store) ListVideos(ctx context.Context, limit int, before *time.Time, be
 	var rows pgx.Rows
 	var err error
 	if before == nil {
-		rows, err = s.db.Query(ctx, `select `+videoCols+` from videos order by created_at desc, id desc limit $1`, limit)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos order by created_at desc, id desc limit $1`, limit)
 	} else {
-		rows, err = s.db.Query(ctx, `select `+videoCols+` from videos where (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
 	}
 	if err != nil {
 		return nil, err
@@ -263,7 +270,7 @@ func scanEncode(row pgx.Row) (*Encode, error) {
 
 // GetEncode returns one encode.
 func (s *Store) GetEncode(ctx context.Context, id string) (*Encode, error) {
-	e, err := scanEncode(s.db.QueryRow(ctx, `select `+encodeCols+` from encodes where id = $1`, id))
+	e, err := scanEncode(s.q(ctx).QueryRow(ctx, `select `+encodeCols+` from encodes where id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", id, err)
 	}
@@ -272,7 +279,7 @@ func (s *Store) GetEncode(ctx context.Context, id string) (*Encode, error) {
 
 // LatestEncode returns the newest encode of a video.
 func (s *Store) LatestEncode(ctx context.Context, videoID string) (*Encode, error) {
-	e, err := scanEncode(s.db.QueryRow(ctx, `select `+encodeCols+` from encodes where video_id = $1 order by queued_at desc limit 1`, videoID))
+	e, err := scanEncode(s.q(ctx).QueryRow(ctx, `select `+encodeCols+` from encodes where video_id = $1 order by queued_at desc limit 1`, videoID))
 	if err != nil {
 		return nil, fmt.Errorf("latest encode of %s: %w", videoID, err)
 	}
@@ -282,7 +289,7 @@ func (s *Store) LatestEncode(ctx context.Context, videoID string) (*Encode, erro
 // QueuedEncodes lists encodes that are waiting or were running, oldest
 // first: the reconciler re-enqueues them (TaskIDs make that idempotent).
 func (s *Store) QueuedEncodes(ctx context.Context, olderThan time.Time) ([]*Encode, error) {
-	rows, err := s.db.Query(ctx, `select `+encodeCols+` from encodes where state in ('queued','running','retrying') and updated_at < $1 order by queued_at`, olderThan)
+	rows, err := s.q(ctx).Query(ctx, `select `+encodeCols+` from encodes where state in ('queued','running','retrying') and updated_at < $1 order by queued_at`, olderThan)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +298,7 @@ func (s *Store) QueuedEncodes(ctx context.Context, olderThan time.Time) ([]*Enco
 
 // NewEncode queues a new encode of an existing video (a re-encode).
 func (s *Store) NewEncode(ctx context.Context, videoID, encodeID, prefix string) error {
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		var active int
 		if err := tx.QueryRow(ctx, `select count(*) from encodes where video_id = $1 and state in ('queued','running','retrying')`, videoID).Scan(&active); err != nil {
 			return err
@@ -317,7 +324,7 @@ func (s *Store) StartEncode(ctx context.Context, id string) (*Encode, error) {
 	if e.State == "succeeded" || e.State == "failed" || e.State == "canceled" {
 		return e, nil
 	}
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `update encodes set state = 'running', stage = 'starting', attempts = attempts + 1,
 			started_at = coalesce(started_at, now()), error = null, updated_at = now() where id = $1`, id); err != nil {
 			return err
@@ -342,7 +349,7 @@ type Progress struct {
 // UpdateProgress stores progress and returns the current state, so the
 // worker learns about a cancel at its next report.
 func (s *Store) UpdateProgress(ctx context.Context, id string, p Progress) (state string, err error) {
-	err = s.db.QueryRow(ctx, `update encodes set stage = $2, progress = $3, fps = $4, speed = $5, updated_at = now()
+	err = s.q(ctx).QueryRow(ctx, `update encodes set stage = $2, progress = $3, fps = $4, speed = $5, updated_at = now()
 		where id = $1 returning state`, id, p.Stage, p.Percent, p.FPS, p.Speed).Scan(&state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("encode %s: %w", id, ErrNotFound)
@@ -360,7 +367,7 @@ func (s *Store) SetProbe(ctx context.Context, encodeID, videoID string, probe, l
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `update encodes set probe = $2, ladder = $3, updated_at = now() where id = $1`, encodeID, pj, lj); err != nil {
 			return err
 		}
@@ -384,7 +391,7 @@ func (s *Store) FinishEncode(ctx context.Context, id string, p Published) (oldPr
 	if err != nil {
 		return "", err
 	}
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		var videoID string
 		if err := tx.QueryRow(ctx, `update encodes set state = 'succeeded', stage = 'done', progress = 100, renditions = $2,
 			hls_path = $3, dash_path = $4, poster_path = $5, thumbs_path = $6, finished_at = now(), updated_at = now(), error = null
@@ -418,7 +425,7 @@ func (s *Store) FailEncode(ctx context.Context, id, reason string, final bool) e
 	if final {
 		state = "failed"
 	}
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		var videoID string
 		err := tx.QueryRow(ctx, `update encodes set state = $2, error = $3, updated_at = now(),
 			finished_at = case when $2 = 'failed' then now() else finished_at end
@@ -438,7 +445,7 @@ func (s *Store) FailEncode(ctx context.Context, id, reason string, final bool) e
 // CancelEncode marks an unfinished encode canceled. ErrConflict if it already finished.
 func (s *Store) CancelEncode(ctx context.Context, id string) (*Encode, error) {
 	var e *Encode
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.q(ctx), func(tx pgx.Tx) error {
 		var err error
 		e, err = scanEncode(tx.QueryRow(ctx, `update encodes set state = 'canceled', error = 'canceled by an operator', finished_at = now(), updated_at = now()
 			where id = $1 and state in ('queued','running','retrying') returning `+encodeCols, id))

@@ -187,7 +187,7 @@ func TestUploadRejectsBadInput(t *testing.T) {
 		wantCode  int
 		wantError string
 	}{
-		{"no token", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":1}`), nil, true, 401, "unauthorized"},
+		{"no token", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":1}`), nil, true, 401, "unauthenticated"},
 		{"not json", "POST", "/api/v1/uploads", []byte(`{"filename":`), nil, false, 400, "invalid_json"},
 		{"wrong type", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":"big"}`), nil, false, 400, "invalid_json"},
 		{"missing filename", "POST", "/api/v1/uploads", []byte(`{"size":10}`), nil, false, 400, "filename"},

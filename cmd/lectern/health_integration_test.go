@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/internal/testenv"
 )
 
@@ -34,7 +35,7 @@ func TestHealthzFollowsEveryDependency(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.close()
-	app := newApp(cfg, log, d, nil)
+	app := server.New(cfg, log, d.server())
 
 	check := func(want int, failing string) {
 		t.Helper()

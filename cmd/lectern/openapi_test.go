@@ -10,7 +10,7 @@ import (
 
 	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/config"
-	"github.com/lectern/lectern/worker"
+	"github.com/lectern/lectern/internal/server"
 )
 
 // Every route the app serves is described in the OpenAPI document, and the
@@ -30,7 +30,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &deps{queue: &worker.Client{}}, nil)
+	app := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &server.Deps{})
 	param := regexp.MustCompile(`:(\w+)`)
 	served := map[string]bool{}
 	for _, r := range app.GetRoutes(true) {

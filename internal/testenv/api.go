@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,12 +18,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/identity"
 	"github.com/lectern/lectern/internal/blob"
-	"github.com/lectern/lectern/internal/httpapp"
+	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/videos"
 )
 
-// Token is the admin token of APIs started by StartAPI.
+// Token is the bootstrap admin token of APIs started by StartAPI: the API
+// token of the first admin of the first organization.
 const Token = "test-token"
 
 // API is the upload and video API served on a real loopback listener.
@@ -32,14 +36,44 @@ type API struct {
 	Stop func()
 }
 
-// StartAPI serves the video routes over db and bs, enqueuing into q.
+// StartAPI serves the whole application (internal/server) over db (a pool
+// from DB) and bs, enqueuing encodes into q, with Token bootstrapped as the
+// first admin's API token. q may be nil when a test enqueues nothing.
 func StartAPI(t testing.TB, db *pgxpool.Pool, bs *blob.Store, q videos.Queue, chunk int64, now func() time.Time) *API {
 	t.Helper()
+	return StartApp(t, db, AppOptions{Blob: bs, Queue: q, ChunkSize: chunk, Now: now})
+}
+
+// AppOptions tune StartApp; zero values are test defaults.
+type AppOptions struct {
+	Blob      *blob.Store
+	Queue     videos.Queue
+	ChunkSize int64
+	Now       func() time.Time
+	// Config edits the configuration before the app is built.
+	Config func(*config.Config)
+}
+
+// StartApp serves the whole application on a loopback port.
+func StartApp(t testing.TB, db *pgxpool.Pool, o AppOptions) *API {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app := httpapp.New(httpapp.Options{Logger: log, JSONBodyLimit: 1 << 20, Streamed: []string{"/api/v1/uploads/"}, Errors: videos.Errors})
-	h := &videos.Handlers{Store: videos.NewStore(db), Blob: bs, Queue: q, Log: log, Now: now,
-		Settings: videos.Settings{ChunkSize: chunk, MaxSize: 1 << 30, TTL: time.Hour, CDNURL: "http://cdn.test", PublicURL: "http://api.test"}}
-	h.Register(app.Group("/api/v1"), httpapp.RequireToken(Token))
+	if _, err := identity.Bootstrap(context.Background(), db, Token); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL, cfg.CDNURL = "http://api.test", "http://cdn.test"
+	cfg.UploadMax, cfg.UploadTTL = 1<<30, time.Hour
+	if o.ChunkSize > 0 {
+		cfg.ChunkSize = o.ChunkSize
+	}
+	if o.Config != nil {
+		o.Config(cfg)
+	}
+	app := server.New(cfg, log, &server.Deps{System: db, Tenant: TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Now: o.Now})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,10 +71,12 @@ func DB(t testing.TB) *pgxpool.Pool {
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	pool, err := database.Open(ctx, url+sep+"search_path="+schema, 8)
+	schemaURL := url + sep + "search_path=" + schema
+	pool, err := database.Open(ctx, schemaURL, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
+	schemaURLs.Store(pool, schemaURL)
 	t.Cleanup(func() {
 		pool.Close()
 		_, _ = admin.Exec(context.Background(), "drop schema "+schema+" cascade")
@@ -82,6 +85,30 @@ func DB(t testing.TB) *pgxpool.Pool {
 	if _, err := database.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	return pool
+}
+
+var schemaURLs sync.Map // *pgxpool.Pool → URL of its schema
+
+// URL returns the database URL of a pool DB returned (its schema included).
+func URL(t testing.TB, system *pgxpool.Pool) string {
+	t.Helper()
+	u, ok := schemaURLs.Load(system)
+	if !ok {
+		t.Fatal("testenv.URL: the pool was not made by testenv.DB")
+	}
+	return u.(string)
+}
+
+// TenantPool opens a tenant-scope pool (database.OpenScoped) on the schema
+// of a pool DB returned: it sees rows only inside database.InOrg.
+func TenantPool(t testing.TB, system *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	pool, err := database.OpenScoped(context.Background(), URL(t, system), 16, database.Tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	return pool
 }
 

@@ -1,0 +1,130 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Querier is what a store needs from PostgreSQL: a pool, a transaction or a
+// tenant transaction carried in the context all satisfy it.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Scope says which rows a pool's connections see before a transaction picks
+// an organization.
+type Scope int
+
+const (
+	// Tenant connections see no tenant-owned row until InOrg sets the
+	// organization: a query run outside InOrg fails closed.
+	Tenant Scope = iota
+	// System connections (migrations, the worker, token look-up) see every
+	// organization's rows.
+	System
+)
+
+// OpenScoped opens a pool whose connections carry the scope as the
+// lectern.scope startup parameter the row-level security policies read.
+func OpenScoped(ctx context.Context, url string, maxConns int32, scope Scope) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if scope == System {
+		cfg.ConnConfig.RuntimeParams["lectern.scope"] = "system"
+	} else {
+		cfg.ConnConfig.RuntimeParams["lectern.scope"] = "tenant"
+	}
+	return openConfig(ctx, cfg, maxConns)
+}
+
+type txKey struct{}
+
+type txState struct {
+	tx    pgx.Tx
+	after []func(context.Context)
+}
+
+// WithTx returns a context that carries tx; stores run their queries on it.
+func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, &txState{tx: tx})
+}
+
+// TxFrom returns the transaction carried by ctx, if any.
+func TxFrom(ctx context.Context) (pgx.Tx, bool) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		return nil, false
+	}
+	return st.tx, true
+}
+
+// AfterCommit runs fn once the transaction carried by ctx commits (never if
+// it rolls back), or at once when ctx carries none. Enqueuing a task that
+// reads rows the transaction writes belongs here: a worker must not look
+// for them before they exist.
+func AfterCommit(ctx context.Context, fn func(context.Context)) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		fn(ctx)
+		return
+	}
+	st.after = append(st.after, fn)
+}
+
+// Q returns the transaction carried by ctx, or fallback when there is none.
+func Q(ctx context.Context, fallback Querier) Querier {
+	if tx, ok := TxFrom(ctx); ok {
+		return tx
+	}
+	return fallback
+}
+
+// ErrNoOrganization is returned by InOrg without an organization.
+var ErrNoOrganization = errors.New("database: no organization for a tenant transaction")
+
+// InOrg runs fn in a transaction that row-level security confines to one
+// organization, whatever pool it is begun on: every tenant-owned row read
+// or written in it belongs to org. The context passed to fn carries the
+// transaction (see Q). A transaction already in ctx for the same
+// organization is reused; fn's error rolls back.
+func InOrg(ctx context.Context, pool Querier, org string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	if org == "" {
+		return ErrNoOrganization
+	}
+	if tx, ok := TxFrom(ctx); ok {
+		var cur string
+		if err := tx.QueryRow(ctx, "select coalesce(lectern_org()::text, '')").Scan(&cur); err != nil {
+			return err
+		}
+		if cur == org {
+			return fn(ctx, tx)
+		}
+	}
+	var st *txState
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "select set_config('lectern.scope', 'tenant', true), set_config('lectern.org_id', $1, true)", org); err != nil {
+			return fmt.Errorf("enter organization: %w", err)
+		}
+		st = &txState{tx: tx}
+		return fn(context.WithValue(ctx, txKey{}, st), tx)
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range st.after {
+		f(context.WithoutCancel(ctx))
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+// Package server assembles the HTTP application: middleware (request IDs,
+// authentication, the per-request tenant transaction), every domain's
+// routes, the OpenAPI document and the pages. The binary and the
+// integration tests build the same app from here.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/lectern/lectern/courses"
+	"github.com/lectern/lectern/identity"
+	"github.com/lectern/lectern/internal/apidoc"
+	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/httpapp"
+	"github.com/lectern/lectern/player"
+	"github.com/lectern/lectern/videos"
+	"github.com/lectern/lectern/webhooks"
+)
+
+// Deps are the running services the app talks to.
+type Deps struct {
+	// System is the system-scope pool (token look-up, sign-in).
+	System database.Querier
+	// Tenant is the pool request transactions are begun on; its connections
+	// see no tenant-owned row outside database.InOrg.
+	Tenant database.Querier
+	Blob   *blob.Store
+	Queue  videos.Queue
+	// Checks are the health checks /healthz runs, by dependency name.
+	Checks map[string]func(context.Context) error
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// New returns the application.
+func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
+	app := httpapp.New(httpapp.Options{
+		Logger:        log,
+		JSONBodyLimit: cfg.JSONBodyLimit,
+		Streamed:      []string{"/api/v1/uploads/"},
+		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, webhooks.Errors),
+	})
+	app.Get("/healthz", health(d.Checks))
+	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(apidoc.OpenAPI)
+	})
+	authn := &auth.Authenticator{DB: d.System}
+	app.Use(authn.Middleware())
+
+	v1 := app.Group("/api/v1")
+	// A streamed upload part may take minutes: it opens short tenant
+	// transactions itself instead of holding one for the whole body.
+	v1.Use(auth.Tenant(d.Tenant, func(c *fiber.Ctx) bool {
+		return c.Method() == fiber.MethodPut && strings.HasPrefix(c.Path(), "/api/v1/uploads/")
+	}))
+	vh := &videos.Handlers{
+		Store: videos.NewStore(d.Tenant), DB: d.Tenant, Blob: d.Blob, Queue: d.Queue, Log: log, Now: d.Now,
+		Settings: videos.Settings{
+			ChunkSize: cfg.ChunkSize, MaxSize: cfg.UploadMax, TTL: cfg.UploadTTL,
+			CDNURL: cfg.CDNURL, PublicURL: cfg.PublicURL,
+		},
+	}
+	vh.Register(v1)
+	ih := &identity.Handlers{DB: d.Tenant, System: d.System, Auth: authn, Log: log,
+		SessionTTL: 12 * time.Hour, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")}
+	ih.Register(v1)
+	ch := &courses.Handlers{DB: d.Tenant, Log: log, PublicURL: cfg.PublicURL, CDNURL: cfg.CDNURL}
+	ch.Register(v1)
+	wh := &webhooks.Handlers{DB: d.Tenant, Log: log}
+	wh.Register(v1)
+
+	page := func(name string) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			if !player.Built() {
+				return httpapp.Errorf(fiber.StatusServiceUnavailable, "player_not_built", "the player is not built into this binary: run make player and rebuild")
+			}
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+			return filesystem.SendFile(c, httpFS(), name)
+		}
+	}
+	for _, p := range player.Pages {
+		app.Get(p.Route, page(p.File))
+	}
+	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(player.Home) })
+	app.Use("/player", filesystem.New(filesystem.Config{Root: httpFS(), MaxAge: 3600}))
+	app.Use(func(c *fiber.Ctx) error {
+		return httpapp.Errorf(fiber.StatusNotFound, "not_found", "no route for %s %s", c.Method(), c.Path())
+	})
+	return app
+}
+
+func httpFS() http.FileSystem { return http.FS(player.FS()) }
+
+func health(checks map[string]func(context.Context) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		type result struct {
+			name string
+			err  error
+		}
+		ch := make(chan result, len(checks))
+		for name, f := range checks {
+			go func() { ch <- result{name, f(ctx)} }()
+		}
+		out := map[string]string{}
+		for name := range checks {
+			out[name] = "no answer within 2s"
+		}
+	wait:
+		for range checks {
+			select {
+			case r := <-ch:
+				if r.err != nil {
+					out[r.name] = r.err.Error()
+				} else {
+					out[r.name] = "ok"
+				}
+			case <-ctx.Done():
+				break wait
+			}
+		}
+		ok := true
+		for _, v := range out {
+			if v != "ok" {
+				ok = false
+			}
+		}
+		status, word := fiber.StatusOK, "ok"
+		if !ok {
+			status, word = fiber.StatusServiceUnavailable, "unavailable"
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Status(status).JSON(fiber.Map{"status": word, "checks": out})
+	}
+}
