@@ -27,6 +27,11 @@ Usage:
   lectern video upload FILE [--wait] [--json] [--title T]
                                   upload a video through the public API
   lectern video get ID [--json]   show a video and its encode job
+  lectern org create --slug S --name N --admin-email E [--admin-password P]
+                                  create an organization and its first admin
+                                  (database access; P also from LECTERN_ADMIN_PASSWORD)
+  lectern user passwd --email E [--org SLUG]
+                                  set a user's password from LECTERN_PASSWORD
   lectern --help                  this text
 
 Configuration (environment):
@@ -47,6 +52,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	if args[0] == "video" {
 		return videoCmd(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "org" {
+		return orgCommand(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "user" {
+		return userCommand(ctx, args[1:], stdout, stderr)
 	}
 	if args[0] == "transcode" { // hidden: the ffmpeg arguments the worker would run (make bench)
 		return transcodeCmd(ctx, args[1:], stdout, stderr)
