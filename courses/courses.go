@@ -27,5 +27,9 @@ type Handlers struct {
 // Errors maps this package's errors for the HTTP error handler.
 var Errors = []httpapp.Mapping{}
 
-// Register mounts the routes.
-func (h *Handlers) Register(r fiber.Router) {}
+// Register mounts the routes: courses, their outline and progress
+// (course_handlers.go), enrollments and rules (enrollment_handlers.go).
+func (h *Handlers) Register(r fiber.Router) {
+	h.registerCourses(r)
+	h.registerEnrollments(r)
+}
