@@ -12,8 +12,11 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/idempotency"
 	"github.com/lectern/lectern/transcode"
 	"github.com/lectern/lectern/videos"
+	"github.com/lectern/lectern/webhooks"
 )
 
 // Worker runs the pipeline tasks.
@@ -37,6 +40,13 @@ type Worker struct {
 	// PurgeDelay is how long the objects of a replaced encode stay for
 	// players that still hold its manifests (default 1 h).
 	PurgeDelay time.Duration
+	// DB is the system-scope pool housekeeping sweeps tenant tables with
+	// (expired Idempotency-Keys); nil skips that sweep.
+	DB database.Querier
+	// Webhooks, when set, sends webhook deliveries: a dispatcher moves the
+	// outbox into asynq and an asynq server of their own sends them, so a
+	// long encode never holds a delivery up.
+	Webhooks *webhooks.Sender
 
 	scratch *transcode.Scratch
 }
@@ -55,6 +65,9 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeVideoEncode, w.handleEncode)
 	mux.HandleFunc(TypeVideoPurge, w.handlePurge)
+	if w.Webhooks != nil {
+		mux.HandleFunc(webhooks.TypeDeliver, w.Webhooks.HandleDeliver)
+	}
 	return mux
 }
 
@@ -104,18 +117,63 @@ func (w *Worker) Run(ctx context.Context, redis asynq.RedisClientOpt, o RunOptio
 		return fmt.Errorf("start worker: %w", err)
 	}
 	w.Log.Info("worker started", "concurrency", o.Concurrency, "scratch", w.ScratchDir)
+	stopWebhooks := func() {}
+	if w.Webhooks != nil {
+		stop, err := w.runWebhooks(ctx, redis, o)
+		if err != nil {
+			srv.Shutdown()
+			return err
+		}
+		stopWebhooks = stop
+	}
 	tick := time.NewTicker(o.Housekeeping)
 	defer tick.Stop()
 	w.housekeep(ctx)
 	for {
 		select {
 		case <-ctx.Done():
+			stopWebhooks()
 			srv.Shutdown()
 			return nil
 		case <-tick.C:
 			w.housekeep(ctx)
 		}
 	}
+}
+
+// runWebhooks starts the deliveries' asynq server and the dispatcher; the
+// returned func stops both.
+func (w *Worker) runWebhooks(ctx context.Context, redis asynq.RedisClientOpt, o RunOptions) (func(), error) {
+	s := w.Webhooks
+	srv := asynq.NewServer(redis, asynq.Config{
+		Concurrency:       s.Workers(),
+		Queues:            map[string]int{webhooks.Queue: 1},
+		ShutdownTimeout:   min(o.ShutdownGrace, webhooks.AttemptTimeout),
+		TaskCheckInterval: 100 * time.Millisecond,
+		// Retries come due on time to the second rather than asynq's 5 s.
+		DelayedTaskCheckInterval: time.Second,
+		RetryDelayFunc:           s.RetryDelay,
+		Logger:                   asynqLogger{w.Log},
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			w.Log.Info("webhook delivery attempt failed", "err", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(webhooks.TypeDeliver, s.HandleDeliver)
+	if err := srv.Start(mux); err != nil {
+		return nil, fmt.Errorf("start webhook sender: %w", err)
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Dispatch(dctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+		srv.Shutdown()
+	}, nil
 }
 
 // RetryDelay backs off exponentially from 5 s to at most 10 minutes.
@@ -125,6 +183,9 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 }
 
 func (w *Worker) housekeep(ctx context.Context) {
+	if w.DB != nil {
+		w.sweepIdempotencyKeys(ctx)
+	}
 	if n, err := videos.SweepExpiredUploads(ctx, w.Store, w.Blob, time.Now()); err != nil {
 		w.Log.Warn("sweep expired uploads", "err", err)
 	} else if n > 0 {
@@ -142,6 +203,28 @@ func (w *Worker) housekeep(ctx context.Context) {
 			w.Log.Warn("re-enqueue encode", "encode", e.ID, "err", err)
 		}
 	}
+}
+
+// sweepIdempotencyKeys forgets Idempotency-Keys older than a day, in
+// batches so that a backlog never holds one long delete.
+func (w *Worker) sweepIdempotencyKeys(ctx context.Context) {
+	const batch = 5000
+	cutoff := time.Now().Add(-idempotency.TTL)
+	for range 20 {
+		n, err := idempotency.Sweep(ctx, w.DB, cutoff, batch)
+		if err != nil {
+			w.Log.Warn("sweep idempotency keys", "err", err)
+			return
+		}
+		if n < batch {
+			return
+		}
+	}
+}
+
+// EnqueueContext enqueues any task; webhooks.Sender uses it as its queue.
+func (c *Client) EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	return c.c.EnqueueContext(ctx, t, opts...)
 }
 
 // errCanceled is the cause when an operator cancels an encode.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lectern/lectern/identity"
@@ -17,6 +19,7 @@ import (
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/videos"
+	"github.com/lectern/lectern/webhooks"
 	"github.com/lectern/lectern/worker"
 )
 
@@ -26,6 +29,7 @@ type deps struct {
 	blob   *blob.Store
 	queue  *worker.Client
 	redis  asynq.RedisClientOpt
+	rdb    *redis.Client // rate limits
 }
 
 func connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps, error) {
@@ -62,18 +66,22 @@ func connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps, 
 		return nil, err
 	}
 	ropt := asynq.RedisClientOpt{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB}
-	return &deps{db: db, tenant: tenant, blob: bs, queue: worker.NewClient(ropt), redis: ropt}, nil
+	// Short timeouts: the rate limiter fails open rather than slow requests.
+	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		DialTimeout: 500 * time.Millisecond, ReadTimeout: 250 * time.Millisecond, WriteTimeout: 250 * time.Millisecond})
+	return &deps{db: db, tenant: tenant, blob: bs, queue: worker.NewClient(ropt), redis: ropt, rdb: rdb}, nil
 }
 
 func (d *deps) close() {
 	d.queue.Close()
+	d.rdb.Close()
 	d.tenant.Close()
 	d.db.Close()
 }
 
 func (d *deps) server() *server.Deps {
 	return &server.Deps{
-		System: d.db, Tenant: d.tenant, Blob: d.blob, Queue: d.queue,
+		System: d.db, Tenant: d.tenant, Blob: d.blob, Queue: d.queue, Redis: d.rdb,
 		Checks: map[string]func(context.Context) error{
 			"postgres": d.db.Ping,
 			"redis":    d.queue.Ping,
@@ -124,6 +132,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, api, work 
 			ScratchDir: cfg.ScratchDir, ScratchMax: cfg.ScratchMax,
 			SegmentSeconds: cfg.SegmentSeconds, MaxFPS: cfg.MaxFPS,
 			MaxWidth: cfg.MaxWidth, MaxHeight: cfg.MaxHeight, MaxDuration: cfg.MaxDuration,
+			DB:       d.db,
+			Webhooks: &webhooks.Sender{DB: d.db, Queue: d.queue, Log: log},
 		}
 		g.Go(func() error {
 			return w.Run(gctx, d.redis, worker.RunOptions{Concurrency: cfg.Concurrency, ShutdownGrace: cfg.ShutdownGrace})

@@ -47,6 +47,9 @@ type Config struct {
 	MaxHeight      int
 	MaxDuration    time.Duration
 	JSONBodyLimit  int
+	BulkBodyLimit  int
+	RateLimit      int
+	RateBurst      int
 }
 
 // Var documents one environment variable.
@@ -91,6 +94,9 @@ var Vars = []Var{
 	{"LECTERN_MAX_HEIGHT", "4320", "largest accepted source height"},
 	{"LECTERN_MAX_DURATION", "6h", "longest accepted source"},
 	{"LECTERN_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
+	{"LECTERN_RATE_LIMIT", "100", "API requests a second each token (anonymous: each client IP) may make sustained; 0 turns rate limiting off"},
+	{"LECTERN_RATE_BURST", "200", "API requests a token may make at once before LECTERN_RATE_LIMIT applies; 0 turns rate limiting off"},
+	{"LECTERN_BULK_BODY_LIMIT", "16777216", "largest body of a /bulk request (10,000 users or enrollments, JSON or CSV) in bytes"},
 }
 
 // Load reads the environment. It fails with a message naming the variable
@@ -134,6 +140,9 @@ func load(getenv func(string) string) (*Config, error) {
 		MaxHeight:      p.int("LECTERN_MAX_HEIGHT", 16, 16384),
 		MaxDuration:    p.dur("LECTERN_MAX_DURATION"),
 		JSONBodyLimit:  p.int("LECTERN_JSON_BODY_LIMIT", 1024, 1<<30),
+		RateLimit:      p.int("LECTERN_RATE_LIMIT", 0, 100000),
+		RateBurst:      p.int("LECTERN_RATE_BURST", 0, 1000000),
+		BulkBodyLimit:  p.int("LECTERN_BULK_BODY_LIMIT", 1024, 1<<30),
 	}
 	if c.ScratchDir == "" {
 		c.ScratchDir = c.DataDir + "/scratch"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/identity"
@@ -23,6 +24,8 @@ import (
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
+	"github.com/lectern/lectern/internal/idempotency"
+	"github.com/lectern/lectern/internal/ratelimit"
 	"github.com/lectern/lectern/player"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/webhooks"
@@ -41,6 +44,8 @@ type Deps struct {
 	Checks map[string]func(context.Context) error
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Redis keeps the per-token rate limits; nil turns rate limiting off.
+	Redis redis.UniversalClient
 }
 
 // New returns the application.
@@ -49,6 +54,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		Logger:        log,
 		JSONBodyLimit: cfg.JSONBodyLimit,
 		Streamed:      []string{"/api/v1/uploads/"},
+		BulkBodyLimit: cfg.BulkBodyLimit,
 		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, webhooks.Errors),
 	})
 	app.Get("/healthz", health(d.Checks))
@@ -60,11 +66,15 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	app.Use(authn.Middleware())
 
 	v1 := app.Group("/api/v1")
+	// Before the tenant transaction: a refused request costs no connection.
+	v1.Use(ratelimit.Middleware(d.Redis, float64(cfg.RateLimit), cfg.RateBurst, log))
 	// A streamed upload part may take minutes: it opens short tenant
 	// transactions itself instead of holding one for the whole body.
 	v1.Use(auth.Tenant(d.Tenant, func(c *fiber.Ctx) bool {
 		return c.Method() == fiber.MethodPut && strings.HasPrefix(c.Path(), "/api/v1/uploads/")
 	}))
+	// Inside the tenant transaction: a stored response commits with its effect.
+	v1.Use(idempotency.Middleware(d.Tenant))
 	vh := &videos.Handlers{
 		Store: videos.NewStore(d.Tenant), DB: d.Tenant, Blob: d.Blob, Queue: d.Queue, Log: log, Now: d.Now,
 		Settings: videos.Settings{
@@ -75,9 +85,17 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	vh.Register(v1)
 	ih := &identity.Handlers{DB: d.Tenant, System: d.System, Auth: authn, Log: log,
 		SessionTTL: 12 * time.Hour, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")}
+	if d.Redis != nil {
+		// Sign-in attempts per client address: 10 at once, then one every
+		// 5 s, whatever the API's limit.
+		guard := ratelimit.New(d.Redis, 0.2, 10)
+		guard.Prefix = "lectern:rl:signin:"
+		ih.SignInLimit = guard.Middleware(log)
+	}
 	ih.Register(v1)
 	ch := &courses.Handlers{DB: d.Tenant, Log: log, PublicURL: cfg.PublicURL, CDNURL: cfg.CDNURL}
 	ch.Register(v1)
+	vh.Watchable = ch.Watchable
 	wh := &webhooks.Handlers{DB: d.Tenant, Log: log}
 	wh.Register(v1)
 
