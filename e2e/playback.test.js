@@ -1,7 +1,7 @@
 // Playback in a real browser (Debian chromium via playwright-core) against a
 // running Lectern stack.
 //
-//   LECTERN_E2E_VIDEO_JSON=/path/video.json npm test
+//   LECTERN_E2E_VIDEO_JSON=/path/video.json LECTERN_ADMIN_TOKEN=… npm test
 //
 // video.json is written by the CLI for a video that is ready:
 //   {"id": "...", "hls": ".../master.m3u8", "dash": ".../manifest.mpd", "player": "http://127.0.0.1:8080/watch/<id>"}
@@ -12,12 +12,16 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from './lib/browser.js';
+import { config, signInContext } from './lib/lectern.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, 'out');
 const jsonPath = process.env.LECTERN_E2E_VIDEO_JSON;
-const skip = jsonPath ? false : 'LECTERN_E2E_VIDEO_JSON is not set (path to the {id,hls,dash,player} JSON written by the CLI)';
-const video = jsonPath ? JSON.parse(readFileSync(jsonPath, 'utf8')) : null;
+// The watch page asks GET /api/v1/videos/{id}, which needs a credential: each
+// context carries the admin token as its session cookie (as after signing in).
+const cfg = config();
+const skip = cfg.skip;
+const video = jsonPath && !skip ? JSON.parse(readFileSync(jsonPath, 'utf8')) : null;
 
 const LOAD_MS = 30_000;     // page + engine + first frames
 const PLAY_MS = 30_000;     // currentTime past 2 s
@@ -26,7 +30,7 @@ const DROP_MS = 60_000;     // ABR leaves the highest rendition once throttled
 const THROTTLE_KBIT = 200;
 
 function playerUrl(params) {
-  const u = new URL(video.player);
+  const u = new URL(new URL(video.player).pathname, cfg.base);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.href;
 }
@@ -82,6 +86,7 @@ describe('playback', () => {
   /** Fresh context + page per test, with page errors collected and a screenshot on failure. */
   async function withPage(name, fn) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await signInContext(context, cfg);
     const page = await context.newPage();
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -126,6 +131,19 @@ describe('playback', () => {
       });
     });
   }
+
+  test('a signed-out visitor is sent to sign in, with next= the video', { skip }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const watch = new URL(playerUrl({}));
+      await page.goto(watch.href, { timeout: LOAD_MS });
+      await page.waitForURL((u) => u.pathname === '/login', { timeout: LOAD_MS });
+      assert.equal(new URL(page.url()).searchParams.get('next'), watch.pathname);
+    } finally {
+      await context.close();
+    }
+  });
 
   test('HLS adapts down when the network is throttled', { skip }, async (t) => {
     await withPage('abr-throttle', async (page, pageErrors) => {

@@ -14,8 +14,8 @@
 //
 //   LECTERN_E2E_VIDEO_JSON=/path/video.json LECTERN_ADMIN_TOKEN=… node --test upload.test.js
 //
-// The API address is the origin of the "player" URL in video.json (written by the
-// CLI, see deploy/local/e2e.sh); the token is LECTERN_ADMIN_TOKEN (or
+// The API address is LECTERN_PUBLIC_URL, else the origin of the "player" URL in
+// video.json (written by the CLI, see deploy/local/e2e.sh); the token is LECTERN_ADMIN_TOKEN (or
 // $LECTERN_DATA_DIR/admin-token). Without them the test is skipped. A failure
 // leaves a screenshot in e2e/out/upload.png.
 //
@@ -62,8 +62,8 @@ function config() {
   if (!jsonPath) return { skip: 'LECTERN_E2E_VIDEO_JSON is not set (path to the {id,hls,dash,player} JSON written by the CLI)' };
   const video = JSON.parse(readFileSync(jsonPath, 'utf8'));
   let base = null;
-  try { base = new URL(video.player).origin; } catch { /* fall back below */ }
-  if (!base && process.env.LECTERN_PUBLIC_URL) base = new URL(process.env.LECTERN_PUBLIC_URL).origin;
+  if (process.env.LECTERN_PUBLIC_URL) base = new URL(process.env.LECTERN_PUBLIC_URL).origin;
+  if (!base) { try { base = new URL(video.player).origin; } catch { /* fall back below */ } }
   if (!base && process.env.LECTERN_HTTP_ADDR) base = `http://${process.env.LECTERN_HTTP_ADDR}`;
   if (!base) return { skip: `no API address: ${jsonPath} has no "player" URL and LECTERN_PUBLIC_URL is not set` };
   let token = (process.env.LECTERN_ADMIN_TOKEN || '').trim();
@@ -205,6 +205,9 @@ describe('upload page', () => {
     const lap = (what) => { const now = Date.now(); t.diagnostic(`${what}: ${((now - lapAt) / 1000).toFixed(1)} s`); lapAt = now; };
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Signed in as the admin (session cookie): the watch page at the end needs a
+    // credential; the upload itself still goes with the ?token= of the first visit.
+    await context.addCookies([{ name: 'lectern_session', value: cfg.token, url: cfg.base, httpOnly: true, sameSite: 'Strict' }]);
     await context.addInitScript(recordProgress);
     const page = await context.newPage();
     page.setDefaultTimeout(PAGE_MS);

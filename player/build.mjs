@@ -4,10 +4,10 @@
 //   npm run build -- --sourcemap  also write *.js.map next to the bundles
 //   npm run watch                 rebuild on change (development)
 //
-// Output layout (served by the API under /player/):
-//   dist/watch.html, dist/upload.html, dist/*.css   copied from src/
-//   dist/assets/watch.js, dist/assets/upload.js     entry bundles (ES modules)
-//   dist/assets/chunks/*.js                         lazily loaded engines (hls.js, dash.js)
+// Output layout (served by the API under /player/; pages by the routes in pages.go):
+//   dist/*.html, dist/*.css       copied from src/ (one page per entry below)
+//   dist/assets/<entry>.js        entry bundles (ES modules)
+//   dist/assets/chunks/*.js       shared code and the lazily loaded engines (hls.js, dash.js)
 import * as esbuild from 'esbuild';
 import { readdir, rm, mkdir, copyFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
@@ -38,7 +38,18 @@ async function copyStatic() {
 
 const options = {
   absWorkingDir: root,
-  entryPoints: { watch: 'src/watch.js', upload: 'src/upload.js' },
+  entryPoints: {
+    watch: 'src/watch.js',
+    upload: 'src/upload.js',
+    login: 'src/login.js',
+    catalog: 'src/catalog.js',
+    course: 'src/course.js',
+    learn: 'src/learn.js',
+    lesson: 'src/lesson.js',
+    teach: 'src/teach.js',
+    'teach-course': 'src/teach-course.js',
+    admin: 'src/admin.js',
+  },
   outdir: 'dist/assets',
   bundle: true,
   format: 'esm',

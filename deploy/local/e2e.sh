@@ -7,8 +7,10 @@
 #    credentials on its own,
 # 3. run e2e/ (node --test, playwright-core driving Debian's chromium): HLS
 #    and DASH playback through the nginx CDN, an ABR down-switch under
-#    DevTools network throttling, and the upload page (progress, reload,
-#    resume of the same upload, ready, playback).
+#    DevTools network throttling, the upload page (progress, reload,
+#    resume of the same upload, ready, playback), and a course from the
+#    course editor to a learner playing its video lesson (course.test.js:
+#    it makes its own instructor and learner with the admin token).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$LOCAL_DIR/services.sh"

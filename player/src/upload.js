@@ -1,5 +1,6 @@
 // Lectern upload page: /upload
 import { api, ApiError } from './lib/api.js';
+import { boot, toLogin } from './lib/app.js';
 import { Uploader, savedUploads } from './lib/uploader.js';
 import { RateMeter } from './lib/rate.js';
 import { formatBytes, formatRate, formatEta } from './lib/format.js';
@@ -13,7 +14,7 @@ const el = {
   title: $('title'), start: $('start'), saved: $('saved'), savedList: $('saved-list'), pickCard: $('pick-card'),
   progressCard: $('progress-card'), progressName: $('progress-name'), pause: $('pause'), bar: $('bar'), barFill: $('bar-fill'),
   statBytes: $('stat-bytes'), statRate: $('stat-rate'), statEta: $('stat-eta'), uploadStatus: $('upload-status'),
-  videoCard: $('video-card'), videoTitle: $('video-title'), encBar: $('enc-bar'), encFill: $('enc-fill'),
+  tokenCard: $('token-card'), videoCard: $('video-card'), videoTitle: $('video-title'), encBar: $('enc-bar'), encFill: $('enc-fill'),
   videoStatus: $('video-status'), watchLink: $('watch-link'), another: $('another'), error: $('error'),
 };
 
@@ -25,9 +26,20 @@ let busy = false;
 function storageGet(k) { try { return localStorage.getItem(k); } catch { return null; } }
 function storageSet(k, v) { try { localStorage.setItem(k, v); } catch { /* ignore */ } }
 
+// Signed in (session cookie): uploads go with the cookie and the token card
+// hides. Signed out: an API token pasted here (or ?token=) still works; with
+// neither, the visitor is sent to sign in.
+let session = false;
+let tokenFromUrl = false;
+/** The token requests carry: none when the session cookie is the credential. */
+function requestToken() {
+  return session && !tokenFromUrl ? '' : el.token.value.trim();
+}
+
 (function initToken() {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token');
+  tokenFromUrl = !!fromUrl;
   if (fromUrl) {
     storageSet(TOKEN_KEY, fromUrl);
     // keep the token out of the address bar and the history
@@ -37,6 +49,14 @@ function storageSet(k, v) { try { localStorage.setItem(k, v); } catch { /* ignor
   }
   el.token.value = fromUrl || storageGet(TOKEN_KEY) || '';
 })();
+boot({ optional: true }).then((me) => {
+  if (me) {
+    session = true;
+    el.tokenCard.hidden = !tokenFromUrl;
+  } else if (!el.token.value.trim()) {
+    toLogin();
+  }
+}).catch((err) => console.warn('lectern: /api/v1/me', err));
 el.token.addEventListener('input', () => storageSet(TOKEN_KEY, el.token.value.trim()));
 el.tokenToggle.addEventListener('click', () => {
   const show = el.token.type === 'password';
@@ -50,7 +70,7 @@ function showError(err) {
   const msg = err instanceof Error ? err.message : String(err);
   let text = msg;
   if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-    text = `${msg} — check the access token above.`;
+    text = session && !tokenFromUrl ? `${msg} — your account may lack the instructor role.` : `${msg} — check the access token above.`;
   }
   el.error.textContent = text;
   el.error.hidden = false;
@@ -173,7 +193,7 @@ async function startUpload() {
   uploader = new Uploader({
     file,
     title,
-    token: el.token.value.trim(),
+    token: requestToken(),
     concurrency: 3,
     onProgress: (p) => { last = p; },
     onStatus: (text, kind) => {
@@ -260,7 +280,7 @@ async function followVideo(video) {
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
     try {
-      v = await api(`/api/v1/videos/${encodeURIComponent(video.id)}`, { token: el.token.value.trim() });
+      v = await api(`/api/v1/videos/${encodeURIComponent(video.id)}`, { token: requestToken() });
       failures = 0;
     } catch (err) {
       failures++;
