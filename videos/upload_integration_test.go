@@ -189,7 +189,7 @@ func TestUploadRejectsBadInput(t *testing.T) {
 	}{
 		{"no token", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":1}`), nil, true, 401, "unauthenticated"},
 		{"not json", "POST", "/api/v1/uploads", []byte(`{"filename":`), nil, false, 400, "invalid_json"},
-		{"wrong type", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":"big"}`), nil, false, 400, "invalid_json"},
+		{"wrong type", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":"big"}`), nil, false, 400, "size: must be a whole number"},
 		{"missing filename", "POST", "/api/v1/uploads", []byte(`{"size":10}`), nil, false, 400, "filename"},
 		{"zero size", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":0}`), nil, false, 400, "size"},
 		{"too large", "POST", "/api/v1/uploads", []byte(`{"filename":"a","size":2147483648}`), nil, false, 413, "size"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/server"
@@ -56,5 +58,18 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 				t.Errorf("openapi.json describes %s %s, which the app does not serve", method, path)
 			}
 		}
+	}
+}
+
+// The document is valid OpenAPI 3: every $ref resolves, every schema is
+// well formed, every path parameter is declared.
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(apidoc.OpenAPI)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
 	}
 }

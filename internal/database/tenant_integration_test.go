@@ -1,0 +1,179 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/testenv"
+)
+
+// seedOrg writes one row (at least) into every tenant-owned table for a new
+// organization, on the system pool, and returns the organization's id.
+func seedOrg(t *testing.T, db *pgxpool.Pool, slug string) string {
+	t.Helper()
+	ctx := context.Background()
+	var org string
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `insert into organizations (slug, name) values ($1, $1) returning id`, slug).Scan(&org); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+with u as (insert into users (org_id, email, name, roles) values ($1, $2 || '@example.com', 'U', '{learner,instructor}') returning id),
+tok as (insert into tokens (org_id, user_id, kind, hash) select $1, id, 'api', sha256(convert_to($2 || 'tok', 'utf8')) from u returning id),
+g as (insert into groups (org_id, name) values ($1, 'Sales') returning id),
+gm as (insert into group_members (org_id, group_id, user_id) select $1, g.id, u.id from g, u returning 1),
+c as (insert into courses (org_id, title, owner_id, status) select $1, 'Course ' || $2, id, 'published' from u returning id),
+ci as (insert into course_instructors (org_id, course_id, user_id, role) select $1, c.id, u.id, 'owner' from c, u returning 1),
+m1 as (insert into modules (org_id, course_id, title, position) select $1, id, 'M1', 1 from c returning id),
+m2 as (insert into modules (org_id, course_id, title, position) select $1, id, 'M2', 2 from c returning id),
+mp as (insert into module_prerequisites (org_id, module_id, requires_module_id) select $1, m2.id, m1.id from m1, m2 returning 1),
+v as (insert into videos (id, org_id, title, status, source_key, source_size, owner_id) select gen_random_uuid(), $1, 'V', 'ready', 'k', 1, id from u returning id),
+e as (insert into encodes (id, org_id, video_id, state, prefix) select gen_random_uuid(), $1, id, 'succeeded', 'p/' from v returning 1),
+up as (insert into uploads (id, org_id, filename, title, size, chunk_size, parts_total, object_key, s3_upload_id, expires_at, owner_id)
+       select gen_random_uuid(), $1, 'f', 'f', 1, 1, 1, 'k', 's', now() + interval '1 day', id from u returning id),
+upp as (insert into upload_parts (org_id, upload_id, part, size, sha256, etag) select $1, id, 1, 1, 'x', 'e' from up returning 1),
+l1 as (insert into lessons (org_id, course_id, module_id, title, kind, video_id, position) select $1, c.id, m1.id, 'L1', 'video', v.id, 1 from c, m1, v returning id),
+l2 as (insert into lessons (org_id, course_id, module_id, title, kind, position) select $1, c.id, m2.id, 'L2', 'text', 1 from c, m2 returning id),
+lp as (insert into lesson_prerequisites (org_id, lesson_id, requires_lesson_id) select $1, l2.id, l1.id from l1, l2 returning 1),
+wh as (insert into webhooks (org_id, url, secret, events) values ($1, 'http://127.0.0.1:1/', 's', '{enrollment.created}') returning id),
+wd as (insert into webhook_deliveries (org_id, webhook_id, event, payload) select $1, id, 'ping', '{}' from wh returning 1),
+en as (insert into enrollments (org_id, course_id, user_id, source) select $1, c.id, u.id, 'admin' from c, u returning 1),
+pr as (insert into lesson_progress (org_id, user_id, course_id, lesson_id, status) select $1, u.id, c.id, l1.id, 'completed' from u, c, l1 returning 1),
+r as (insert into enrollment_rules (org_id, group_id, course_id) select $1, g.id, c.id from g, c returning 1),
+ik as (insert into idempotency_keys (org_id, principal, key, method, path, fingerprint) select $1, id, 'k', 'POST', '/', '\x00' from tok returning 1)
+select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
+     + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
+     + (select count(*) from ik)`, org, slug)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("seed %s: %v", slug, err)
+	}
+	return org
+}
+
+// Every table that holds tenant data is under forced row-level security, and
+// a transaction in one organization can neither see, change, delete nor
+// create another organization's rows, whatever SQL a handler runs.
+func TestRowLevelSecurityIsolatesEveryTable(t *testing.T) {
+	db := testenv.DB(t)
+	tenant := testenv.TenantPool(t, db)
+	ctx := context.Background()
+	a := seedOrg(t, db, "org-a")
+	b := seedOrg(t, db, "org-b")
+
+	rows, err := db.Query(ctx, `select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+			exists (select 1 from pg_policy p where p.polrelid = c.oid),
+			exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'org_id' and not a.attisdropped)
+		from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relkind = 'r' and c.relname <> 'schema_migrations'
+		order by 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type table struct {
+		name               string
+		rls, force, policy bool
+		hasOrg             bool
+	}
+	tables, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (table, error) {
+		var x table
+		return x, r.Scan(&x.name, &x.rls, &x.force, &x.policy, &x.hasOrg)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 21 {
+		t.Fatalf("found %d tables; the catalog query is broken", len(tables))
+	}
+	for _, tb := range tables {
+		t.Run(tb.name, func(t *testing.T) {
+			if !tb.rls || !tb.force || !tb.policy {
+				t.Fatalf("row-level security enabled=%v forced=%v policy=%v: every table must be tenant-guarded", tb.rls, tb.force, tb.policy)
+			}
+			col := "org_id"
+			if !tb.hasOrg {
+				if tb.name != "organizations" {
+					t.Fatalf("table has no org_id column")
+				}
+				col = "id"
+			}
+			var total, ofA int
+			if err := db.QueryRow(ctx, fmt.Sprintf("select count(*), count(*) filter (where %s = $1) from %s", col, tb.name), a).Scan(&total, &ofA); err != nil {
+				t.Fatal(err)
+			}
+			if ofA == 0 || ofA == total {
+				t.Fatalf("seed left %d of %d rows in org a; both organizations need rows", ofA, total)
+			}
+			// Outside any organization a tenant connection sees nothing.
+			var n int
+			if err := tenant.QueryRow(ctx, "select count(*) from "+tb.name).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("tenant pool outside InOrg sees %d rows (err %v), want 0", n, err)
+			}
+			errRollback := errors.New("rollback")
+			err := database.InOrg(ctx, tenant, a, func(ctx context.Context, tx pgx.Tx) error {
+				var seen, foreign int
+				if err := tx.QueryRow(ctx, fmt.Sprintf("select count(*), count(*) filter (where %s <> $1) from %s", col, tb.name), a).Scan(&seen, &foreign); err != nil {
+					return err
+				}
+				if seen != ofA || foreign != 0 {
+					t.Errorf("org a sees %d rows (%d foreign), want its own %d", seen, foreign, ofA)
+				}
+				for _, stmt := range []string{
+					fmt.Sprintf("update %s set %s = %s where %s = $1", tb.name, col, col, col),
+					fmt.Sprintf("delete from %s where %s = $1", tb.name, col),
+				} {
+					tag, err := tx.Exec(ctx, stmt, b)
+					if err != nil {
+						return fmt.Errorf("%s: %w", stmt, err)
+					}
+					if tag.RowsAffected() != 0 {
+						t.Errorf("%q reached %d rows of org b", stmt, tag.RowsAffected())
+					}
+				}
+				// Moving an own row into org b, or writing a new one there,
+				// breaks the policy's check.
+				if _, err := tx.Exec(ctx, "savepoint s"); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, fmt.Sprintf("update %s set %s = $1 where %s = $2", tb.name, col, col), b, a)
+				var pe *pgconn.PgError
+				if !errors.As(err, &pe) || pe.Code != "42501" {
+					t.Errorf("moving a row to org b: err %v, want a row-level security violation (42501)", err)
+				}
+				if _, err := tx.Exec(ctx, "rollback to savepoint s"); err != nil {
+					return err
+				}
+				return errRollback
+			})
+			if !errors.Is(err, errRollback) {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Inserting a fresh row for another organization is refused, and one
+	// without org_id lands in the transaction's organization.
+	err = database.InOrg(ctx, tenant, a, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `insert into groups (org_id, name) values ($1, 'Intruders')`, b)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "42501" {
+			t.Errorf("insert into org b: err %v, want 42501", err)
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("the transaction with a failed insert committed")
+	}
+	var org string
+	if err := database.InOrg(ctx, tenant, a, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `insert into groups (name) values ('Defaults') returning org_id`).Scan(&org)
+	}); err != nil || org != a {
+		t.Fatalf("insert without org_id: org %q err %v, want %s", org, err, a)
+	}
+}
