@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: measure the encoding pipeline and the upload path against
-# their anchors on this machine, in one run, and print the ratios.
+# `make bench`: measure the encoding pipeline, the upload path and the
+# learning core (enrollment, read path) against their anchors on this
+# machine, in one run, and print the ratios.
 #
 #   1. pipeline wall time (upload completed -> video ready, i.e. created_at ->
 #      ready_at of GET /api/v1/videos/:id, upload through
@@ -41,6 +42,9 @@
 # The table is printed on stdout and written to .data/bench/results.json.
 # A target missed is reported as MISS and does not fail the script; a step
 # that errors does. Knobs (environment):
+#   BENCH_SECTIONS="pipeline upload core"   what to measure (any subset;
+#                          e.g. BENCH_SECTIONS=core for the learning core
+#                          alone, ~5 min)
 #   BENCH_REPS=1           repetitions; every reported figure is the median.
 #                          Odd repetitions time the pipeline before the plain
 #                          ffmpeg, even ones after it (3 is a good choice on a
@@ -49,7 +53,9 @@
 #   BENCH_SECONDS=60       source duration
 #   BENCH_UPLOAD_SIZE=2G   size of the random upload (head -c syntax); 0 skips
 #                          the upload/RSS-of-the-API measurements
+#   BENCH_WRK_SECONDS=30   duration of each wrk run (core)
 #   BENCH_API_ADDR=127.0.0.1:8180
+#   BENCH_NGINX_PORT=8182  the bench nginx serving the static copies (core)
 #   BENCH_REDIS_DB=1
 # `bench.sh --prepare` only generates the cached inputs.
 set -euo pipefail
@@ -64,17 +70,32 @@ for arg in "$@"; do
   esac
 done
 
+BENCH_SECTIONS="${BENCH_SECTIONS:-pipeline upload core}"
 BENCH_REPS="${BENCH_REPS:-1}"
 BENCH_SOURCES="${BENCH_SOURCES:-lecture camera}"
 BENCH_SECONDS="${BENCH_SECONDS:-60}"
 BENCH_UPLOAD_SIZE="${BENCH_UPLOAD_SIZE:-2G}"
 BENCH_API_ADDR="${BENCH_API_ADDR:-127.0.0.1:8180}"
 BENCH_REDIS_DB="${BENCH_REDIS_DB:-1}"
+BENCH_WRK_SECONDS="${BENCH_WRK_SECONDS:-30}"
+BENCH_NGINX_PORT="${BENCH_NGINX_PORT:-8182}"
 BENCH_DB=lectern_bench
 BENCH_BUCKET=lectern-bench
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
 [[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
 [[ "$BENCH_REDIS_DB" =~ ^([1-9]|1[0-5])$ ]] || die "BENCH_REDIS_DB must be 1..15 (0 is the stack's queue)"
+[[ "$BENCH_WRK_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_WRK_SECONDS must be a positive integer"
+[[ "$BENCH_NGINX_PORT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_NGINX_PORT must be a port number"
+for s in $BENCH_SECTIONS; do
+  case "$s" in
+    pipeline | upload | core) ;;
+    *) die "unknown bench section $s (BENCH_SECTIONS: pipeline, upload, core)" ;;
+  esac
+done
+[[ -n "${BENCH_SECTIONS// /}" ]] || die "BENCH_SECTIONS is empty (use any of: pipeline upload core)"
+section() { [[ " $BENCH_SECTIONS " == *" $1 "* ]]; }
+section pipeline || BENCH_SOURCES=""
+section upload || BENCH_UPLOAD_SIZE=0
 
 BENCH_DIR="$DATA_DIR/bench"
 WORK="$BENCH_DIR/work"
@@ -83,7 +104,10 @@ BENCHTOOL="$BENCH_DIR/benchtool"
 mkdir -p "$BENCH_DIR" "$LOG_DIR"
 
 # ---------------------------------------------------------------- inputs
-need_cmds ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core
+bench_cmds=(ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl)
+[[ -n "$BENCH_SOURCES" ]] && bench_cmds+=(espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core)
+section core && bench_cmds+=(wrk:wrk nginx:nginx)
+need_cmds "${bench_cmds[@]}"
 
 make_lecture_script() {
   local s="${BENCH_MAKE_LECTURE:-$REPO_ROOT/../shared/media/make-lecture.sh}"
@@ -159,9 +183,47 @@ BENCH_API_PID="" BENCH_WORKER_PID=""
 s3() { curl -sS --max-time 600 --aws-sigv4 "aws:amz:us-east-1:s3" --user "$LECTERN_S3_ACCESS_KEY:$LECTERN_S3_SECRET_KEY" "$@"; }
 s3_url() { printf 'http://127.0.0.1:%s/%s\n' "$LECTERN_MINIO_PORT" "$1"; }
 
+# The core section's nginx: a static server of its own on BENCH_NGINX_PORT
+# (config rendered from deploy/local/bench/nginx-static.conf.tmpl into
+# .data/bench/nginx/, the files it serves in .data/bench/nginx/www/).
+BENCH_NGINX_DIR="$BENCH_DIR/nginx"
+bench_nginx_pid() { pid_from_file "$BENCH_NGINX_DIR/nginx.pid" nginx; }
+bench_nginx_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$BENCH_NGINX_PORT/healthz"; }
+stop_bench_nginx() {
+  local pid
+  pid="$(bench_nginx_pid)" || return 0
+  log "stopping bench nginx (pid $pid)"
+  kill -QUIT "$pid" 2>/dev/null || true
+  wait_pid_exit "$pid" 20 || stop_pid "bench nginx" "$pid" 5
+  rm -f "$BENCH_NGINX_DIR/nginx.pid"
+}
+start_bench_nginx() { # -> prints the master's pid
+  local user_directive="# not root: workers run as the current user" u
+  check_port "$BENCH_NGINX_PORT" "bench nginx (BENCH_NGINX_PORT)"
+  rm -rf "$BENCH_NGINX_DIR"
+  mkdir -p "$BENCH_NGINX_DIR/www" "$BENCH_NGINX_DIR/tmp" "$BENCH_NGINX_DIR/logs"
+  if is_root; then
+    u=www-data
+    id "$u" >/dev/null 2>&1 || u=nobody
+    user_directive="user $u $(id -gn "$u");"
+    chown -R "$u:$(id -gn "$u")" "$BENCH_NGINX_DIR/tmp"
+    chmod 755 "$BENCH_NGINX_DIR" "$BENCH_NGINX_DIR/www"
+    ensure_traversable "$u" "$BENCH_NGINX_DIR/www"
+  fi
+  sed -e "s|\${BENCH_NGINX_PORT}|$(_sed_esc "$BENCH_NGINX_PORT")|g" \
+    -e "s|\${BENCH_NGINX_DIR}|$(_sed_esc "$BENCH_NGINX_DIR")|g" \
+    -e "s|\${NGINX_USER_DIRECTIVE}|$(_sed_esc "$user_directive")|g" \
+    "$LOCAL_DIR/bench/nginx-static.conf.tmpl" >"$BENCH_NGINX_DIR/nginx.conf"
+  nginx -p "$BENCH_NGINX_DIR/" -c "$BENCH_NGINX_DIR/nginx.conf" -e "$BENCH_NGINX_DIR/logs/error.log" >&2 ||
+    die "bench nginx failed to start (config: $BENCH_NGINX_DIR/nginx.conf, log: $BENCH_NGINX_DIR/logs/error.log)"
+  wait_for "bench nginx on port $BENCH_NGINX_PORT" 20 bench_nginx_ready || die "bench nginx does not answer (log: $BENCH_NGINX_DIR/logs/error.log)"
+  bench_nginx_pid
+}
+
 # Remove everything a bench run creates (also what a killed earlier run left).
 bench_clean() {
   local k
+  stop_bench_nginx
   if pg_ready 2>/dev/null; then
     PGOPTIONS='-c client_min_messages=warning' psql_admin -d postgres -c "drop database if exists $BENCH_DB with (force)" >/dev/null || warn "could not drop database $BENCH_DB"
   fi
@@ -170,8 +232,10 @@ bench_clean() {
     s3 -o /dev/null -X DELETE "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" || true
   fi
   if redis_ready 2>/dev/null; then
-    redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" --scan --pattern 'asynq:*' |
-      while read -r k; do redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" del "$k" >/dev/null; done
+    # the queue (asynq:*) and the rate limiter's budgets (lectern:rl:*)
+    for k in 'asynq:*' 'lectern:*'; do
+      redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" --scan --pattern "$k"
+    done | while read -r k; do redis-cli -h 127.0.0.1 -p "$LECTERN_REDIS_PORT" -n "$BENCH_REDIS_DB" del "$k" >/dev/null; done
   fi
   rm -rf "$WORK" "$BENCH_DIR/scratch" "$BENCH_RUN"
 }
@@ -180,6 +244,7 @@ stop_bench_procs() {
   [[ -n "$BENCH_WORKER_PID" ]] && { log "stopping bench worker (pid $BENCH_WORKER_PID)"; stop_pid "bench worker" "$BENCH_WORKER_PID" 30; }
   [[ -n "$BENCH_API_PID" ]] && { log "stopping bench api (pid $BENCH_API_PID)"; stop_pid "bench api" "$BENCH_API_PID" 30; }
   BENCH_WORKER_PID="" BENCH_API_PID=""
+  stop_bench_nginx
 }
 
 finish() {
@@ -210,6 +275,7 @@ bench_clean
 mkdir -p "$WORK" "$BENCH_RUN" "$BENCH_DIR/scratch"
 psql_admin -d postgres -c "create database $BENCH_DB owner lectern" >/dev/null
 
+BENCH_RATE_LIMIT=100000 BENCH_RATE_BURST=1000000
 bench_port="${BENCH_API_ADDR##*:}"
 check_port "$bench_port" "bench api"
 bench_url="http://${BENCH_API_ADDR%:*}:$bench_port"
@@ -231,10 +297,18 @@ bench_env=(
   LECTERN_REDIS_DB="$BENCH_REDIS_DB"
   LECTERN_S3_BUCKET="$BENCH_BUCKET"
   LECTERN_SCRATCH_DIR="$BENCH_DIR/scratch"
+  # The limiter runs (one Redis round trip per request) but never refuses:
+  # the core section sends 10,000 sequential requests and wrk far more.
+  # 100000 is the most LECTERN_RATE_LIMIT accepts.
+  LECTERN_RATE_LIMIT="$BENCH_RATE_LIMIT"
+  LECTERN_RATE_BURST="$BENCH_RATE_BURST"
 )
 
 start_bench_proc() { # api|worker -> prints the pid
   local what="$1" logf="$LOG_DIR/bench-$1.log"
+  # The API logs a line per request: the core section's wrk runs write
+  # hundreds of thousands. Keep one older log, not an ever-growing one.
+  if [[ -f "$logf" ]] && (($(stat -c %s "$logf") > 64 << 20)); then mv -f "$logf" "$logf.1"; fi
   printf '\n==== %s lectern %s (bench)\n' "$(date -Is)" "$what" >>"$logf"
   # shellcheck disable=SC2016  # $$ and $@ are for the inner bash
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$BENCH_RUN/$what.pid" \
@@ -255,6 +329,22 @@ BENCH_WORKER_PID="$(start_bench_proc worker)"
 bench_worker_ready() { pid_alive "$BENCH_WORKER_PID" && tail -n "+$((mark + 1))" "$LOG_DIR/bench-worker.log" | grep -q 'worker started'; }
 wait_for "bench worker" 60 bench_worker_ready || { tail -n 30 "$LOG_DIR/bench-worker.log" >&2; die "bench worker did not start"; }
 
+core_args=()
+if section core; then
+  log "bench: starting the bench nginx (static copies) on 127.0.0.1:$BENCH_NGINX_PORT"
+  BENCH_NGINX_PID="$(start_bench_nginx)"
+  core_args=(
+    -core
+    -wrk-seconds "$BENCH_WRK_SECONDS"
+    -static-dir "$BENCH_NGINX_DIR/www"
+    -static-url "http://127.0.0.1:$BENCH_NGINX_PORT"
+    -nginx-pid "$BENCH_NGINX_PID"
+    -pg-pid "$(pg_pid || echo 0)"
+    -redis-pid "$(redis_pid || echo 0)"
+    -rate-limit "LECTERN_RATE_LIMIT=$BENCH_RATE_LIMIT, LECTERN_RATE_BURST=$BENCH_RATE_BURST"
+  )
+fi
+
 sources=()
 for s in $BENCH_SOURCES; do sources+=("$s=$(src_path "$s")"); done
 upload_file=""
@@ -273,4 +363,5 @@ LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" \
   -upload "$upload_file" \
   -raw-put-url "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" \
   -ffmpeg-log "$BENCH_RUN/ffmpeg-runs.log" \
-  -results "$BENCH_DIR/results.json"
+  -results "$BENCH_DIR/results.json" \
+  "${core_args[@]}"

@@ -3,7 +3,9 @@
 // `lectern worker`, then runs this). It times the pipeline against plain
 // ffmpeg runs of the same ladder, reads the peak RSS of the API and worker
 // processes from /proc, times an upload through the API against a raw PUT
-// to MinIO, then prints a table and writes it as JSON.
+// to MinIO, measures the learning core (bulk against one-by-one
+// enrollment, the read path under wrk against nginx: core.go), then prints
+// a table and writes it as JSON.
 //
 // Environment: LECTERN_TOKEN (the API's admin token), LECTERN_S3_ACCESS_KEY
 // and LECTERN_S3_SECRET_KEY (for the raw PUT; passed to curl on stdin, not on
@@ -52,6 +54,7 @@ type options struct {
 	rawPutURL string
 	results   string
 	ffmpegLog string
+	core      coreOptions
 }
 
 type source struct{ Name, Path string }
@@ -71,6 +74,7 @@ func run() int {
 	flag.StringVar(&o.rawPutURL, "raw-put-url", "", "MinIO URL for the raw PUT")
 	flag.StringVar(&o.results, "results", "", "write the results as JSON here")
 	flag.StringVar(&o.ffmpegLog, "ffmpeg-log", "", "log the worker's ffmpeg wrapper (deploy/local/bench/ffmpeg-timed.sh) appends to")
+	o.core.flags()
 	flag.Parse()
 	o.token = os.Getenv("LECTERN_TOKEN")
 	for _, kv := range strings.Split(srcs, ",") {
@@ -80,6 +84,10 @@ func run() int {
 	}
 	if o.work == "" || o.apiPID == 0 || o.workerPID == 0 || o.reps < 1 || (o.upload != "" && o.rawPutURL == "") {
 		fmt.Fprintln(os.Stderr, "benchtool: -work, -api-pid, -worker-pid, -reps >= 1 and (with -upload) -raw-put-url are required")
+		return 2
+	}
+	if err := o.core.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtool:", err)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,6 +119,7 @@ type results struct {
 	Rows        []row                     `json:"rows"`
 	Sources     map[string]*sourceResults `json:"sources"`
 	Upload      *uploadResults            `json:"upload,omitempty"`
+	Core        *coreResults              `json:"core,omitempty"`
 	Warnings    []string                  `json:"warnings,omitempty"`
 	Explanation string                    `json:"explanation"`
 }
@@ -296,6 +305,11 @@ func (b *bench) run(ctx context.Context) error {
 			if err := b.measureSource(ctx, s, sr, rep); err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}
+		}
+	}
+	if b.o.core.enabled {
+		if err := b.measureCore(ctx); err != nil {
+			return fmt.Errorf("core: %w", err)
 		}
 	}
 	b.res.Finished = time.Now().UTC()
@@ -957,6 +971,9 @@ const (
 func (b *bench) buildRows() {
 	r := &b.res
 	r.Explanation = explanationString
+	if r.Core != nil {
+		r.Explanation += "; " + coreExplanation
+	}
 	le := func(v, target float64) *bool { p := v <= target; return &p }
 	ge := func(v, target float64) *bool { p := v >= target; return &p }
 	names := make([]string, 0, len(r.Sources))
@@ -996,6 +1013,9 @@ func (b *bench) buildRows() {
 		r.Rows = append(r.Rows, row{Name: "upload throughput: CLI via API / raw PUT", Ours: round(cli, 1), Baseline: ptr(round(raw, 1)),
 			Unit: "MB/s", Ratio: ptr(round(cli/raw, 3)), Target: fmt.Sprintf(">= %.2f", throughputTarget), Pass: ge(cli/raw, throughputTarget)})
 	}
+	if r.Core != nil {
+		r.Rows = append(r.Rows, r.Core.rows()...)
+	}
 }
 
 func (b *bench) print(w io.Writer) {
@@ -1014,18 +1034,25 @@ func (b *bench) print(w io.Writer) {
 			other = max(other, f.OtherCores)
 		}
 	}
-	fmt.Fprintf(w, "\nLectern bench  %s  %d CPUs  BENCH_REPS=%d (times are medians)  other processes kept <= %.2f cores busy while encodes were timed\n\n",
-		r.Started.Format("2006-01-02 15:04 UTC"), r.CPUs, r.Reps, other)
-	const f = "%-46s %12s %12s %7s %11s  %s\n"
+	busy := ""
+	if len(r.Sources) > 0 {
+		busy = fmt.Sprintf("  other processes kept <= %.2f cores busy while encodes were timed", other)
+	}
+	fmt.Fprintf(w, "\nLectern bench  %s  %d CPUs  BENCH_REPS=%d (times are medians)%s\n\n",
+		r.Started.Format("2006-01-02 15:04 UTC"), r.CPUs, r.Reps, busy)
+	const f = "%-46s %14s %14s %7s %11s  %s\n"
 	fmt.Fprintf(w, f, "measurement", "ours", "baseline", "ratio", "target", "result")
-	fmt.Fprintln(w, strings.Repeat("-", 100))
+	fmt.Fprintln(w, strings.Repeat("-", 104))
 	for _, x := range r.Rows {
 		base, ratio, res := "-", "-", "info"
 		if x.Baseline != nil {
-			base = fmt.Sprintf("%.1f %s", *x.Baseline, x.Unit)
+			base = value(*x.Baseline, x.Unit)
 		}
 		if x.Ratio != nil {
 			ratio = fmt.Sprintf("%.2f", *x.Ratio)
+			if *x.Ratio < 0.1 {
+				ratio = fmt.Sprintf("%.3f", *x.Ratio)
+			}
 		}
 		if x.Pass != nil {
 			res = "MISS"
@@ -1033,7 +1060,7 @@ func (b *bench) print(w io.Writer) {
 				res = "PASS"
 			}
 		}
-		fmt.Fprintf(w, f, x.Name, fmt.Sprintf("%.1f %s", x.Ours, x.Unit), base, ratio, x.Target, res)
+		fmt.Fprintf(w, f, x.Name, value(x.Ours, x.Unit), base, ratio, x.Target, res)
 	}
 	fmt.Fprintln(w)
 	for _, s := range b.o.sources {
@@ -1084,10 +1111,25 @@ func (b *bench) print(w io.Writer) {
 		fmt.Fprintf(w, "  API RSS before the upload %.1f MiB; the worker rejected it as %q %.1f s after it completed\n",
 			median(u.APIIdleMiB), u.RejectReason, median(u.RejectSecs))
 	}
+	if r.Core != nil {
+		r.Core.print(w)
+	}
 	for _, x := range r.Warnings {
 		fmt.Fprintln(w, "warning:", x)
 	}
 	fmt.Fprintln(w)
+}
+
+// value prints a figure with its unit: whole numbers and large values
+// without decimals, small ones with two.
+func value(v float64, unit string) string {
+	switch {
+	case v == math.Trunc(v) || math.Abs(v) >= 1000:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case math.Abs(v) < 10:
+		return fmt.Sprintf("%.2f %s", v, unit)
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 func ladderLine(raw json.RawMessage) string {
