@@ -69,8 +69,12 @@ type Sender struct {
 	DB    *pgxpool.Pool
 	Queue Enqueuer
 	Log   *slog.Logger
-	// Client sends deliveries; nil means one that follows no redirects.
+	// Client sends deliveries; nil means one that follows no redirects and
+	// dials only public addresses (see AllowPrivate).
 	Client *http.Client
+	// AllowPrivate lets deliveries reach loopback and private networks
+	// (a receiver on the developer's machine; tests).
+	AllowPrivate bool
 	// Backoff is the wait before retry n (Backoff by default); tests make
 	// it tiny.
 	Backoff func(n int) time.Duration
@@ -113,15 +117,16 @@ func (s *Sender) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
-	return defaultClient
+	if s.AllowPrivate {
+		return privateClient
+	}
+	return publicClient
 }
 
-var defaultClient = &http.Client{
-	Timeout: AttemptTimeout,
-	// A redirect could point a signed delivery anywhere: refuse it, and
-	// record the 3xx as a failed attempt.
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
+var (
+	publicClient  = newClient(false)
+	privateClient = newClient(true)
+)
 
 // pending is what one attempt needs.
 type pending struct {

@@ -111,7 +111,7 @@ func (r *rig) startWorker(poll time.Duration) *logBuffer {
 	ropt := asynq.RedisClientOpt{Addr: rd.Addr}
 	q := worker.NewClient(ropt)
 	r.t.Cleanup(func() { q.Close() })
-	s := &webhooks.Sender{DB: r.db, Queue: q, Log: log, Backoff: func(int) time.Duration { return 10 * time.Millisecond }, Poll: poll}
+	s := &webhooks.Sender{DB: r.db, Queue: q, Log: log, AllowPrivate: true, Backoff: func(int) time.Duration { return 10 * time.Millisecond }, Poll: poll}
 	w := &worker.Worker{Store: videos.NewStore(r.db), Queue: q, Log: log, ScratchDir: r.t.TempDir(), ScratchMax: 1 << 30, DB: r.db, Webhooks: s}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -389,7 +389,7 @@ func (r *rig) state(id string) (status string, attempts int, resp *int, msg *str
 
 func TestSendOutcomes(t *testing.T) {
 	r := newRig(t)
-	s := &webhooks.Sender{DB: r.db, Log: quiet}
+	s := &webhooks.Sender{DB: r.db, Log: quiet, AllowPrivate: true}
 	send := func(id string) error {
 		task, _ := webhooks.NewDeliverTask(id)
 		return s.HandleDeliver(context.Background(), task)
@@ -482,7 +482,7 @@ func TestDispatchRound(t *testing.T) {
 		ids = append(ids, r.insertDelivery(h.ID))
 	}
 	q := &enqueuer{}
-	s := &webhooks.Sender{DB: r.db, Queue: q, Log: quiet, Batch: 3}
+	s := &webhooks.Sender{DB: r.db, Queue: q, Log: quiet, Batch: 3, AllowPrivate: true}
 	ctx := context.Background()
 	for i, want := range []int{3, 2, 0} {
 		n, err := s.DispatchRound(ctx)

@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, api, work 
 			SegmentSeconds: cfg.SegmentSeconds, MaxFPS: cfg.MaxFPS,
 			MaxWidth: cfg.MaxWidth, MaxHeight: cfg.MaxHeight, MaxDuration: cfg.MaxDuration,
 			DB:       d.db,
-			Webhooks: &webhooks.Sender{DB: d.db, Queue: d.queue, Log: log},
+			Webhooks: &webhooks.Sender{DB: d.db, Queue: d.queue, Log: log, AllowPrivate: cfg.WebhookPrivate},
 		}
 		g.Go(func() error {
 			return w.Run(gctx, d.redis, worker.RunOptions{Concurrency: cfg.Concurrency, ShutdownGrace: cfg.ShutdownGrace})

@@ -50,6 +50,7 @@ type Config struct {
 	BulkBodyLimit  int
 	RateLimit      int
 	RateBurst      int
+	WebhookPrivate bool
 }
 
 // Var documents one environment variable.
@@ -96,6 +97,7 @@ var Vars = []Var{
 	{"LECTERN_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
 	{"LECTERN_RATE_LIMIT", "100", "API requests a second each token (anonymous: each client IP) may make sustained; 0 turns rate limiting off"},
 	{"LECTERN_RATE_BURST", "200", "API requests a token may make at once before LECTERN_RATE_LIMIT applies; 0 turns rate limiting off"},
+	{"LECTERN_WEBHOOK_ALLOW_PRIVATE", "false", "let webhook deliveries reach loopback and private addresses (a receiver on this machine); off, only public addresses are dialled"},
 	{"LECTERN_BULK_BODY_LIMIT", "16777216", "largest body of a /bulk request (10,000 users or enrollments, JSON or CSV) in bytes"},
 }
 
@@ -142,6 +144,7 @@ func load(getenv func(string) string) (*Config, error) {
 		JSONBodyLimit:  p.int("LECTERN_JSON_BODY_LIMIT", 1024, 1<<30),
 		RateLimit:      p.int("LECTERN_RATE_LIMIT", 0, 100000),
 		RateBurst:      p.int("LECTERN_RATE_BURST", 0, 1000000),
+		WebhookPrivate: p.bool("LECTERN_WEBHOOK_ALLOW_PRIVATE"),
 		BulkBodyLimit:  p.int("LECTERN_BULK_BODY_LIMIT", 1024, 1<<30),
 	}
 	if c.ScratchDir == "" {
