@@ -390,6 +390,8 @@ print_urls() {
 
 Lectern is up
   API:            $API_URL          (health: $API_URL/healthz)
+  Web UI:         $API_URL/login    sign in as admin@localhost / $(ensure_admin_password; echo "$ADMIN_PASSWORD")
+                  (password in $ADMIN_PASSWORD_FILE; lectern user passwd changes it)
   Upload page:    $API_URL/upload
   CDN (media):    http://127.0.0.1:$LECTERN_CDN_PORT/media/
   MinIO console:  http://127.0.0.1:$LECTERN_MINIO_CONSOLE_PORT   (credentials in $MINIO_ENV_FILE)
@@ -406,6 +408,20 @@ migrate_db() {
   log "lectern migrate"
   "$LECTERN_BIN" migrate 2>&1 | tee -a "$LOG_DIR/lectern-migrate.log" >&2 ||
     die "lectern migrate failed (log: $LOG_DIR/lectern-migrate.log)"
+  # migrate made the admin token the first admin's (admin@localhost); give
+  # that admin a password too, for signing in to the web UI.
+  ensure_admin_password
+  LECTERN_PASSWORD="$ADMIN_PASSWORD" "$LECTERN_BIN" user passwd --email admin@localhost >>"$LOG_DIR/lectern-migrate.log" 2>&1 ||
+    die "could not set the admin password (log: $LOG_DIR/lectern-migrate.log)"
+}
+
+ensure_admin_password() {
+  if [[ ! -s "$ADMIN_PASSWORD_FILE" ]]; then
+    (umask 077; random_hex 12 >"$ADMIN_PASSWORD_FILE.tmp")
+    mv -f "$ADMIN_PASSWORD_FILE.tmp" "$ADMIN_PASSWORD_FILE"
+  fi
+  chmod 600 "$ADMIN_PASSWORD_FILE"
+  ADMIN_PASSWORD="$(tr -dc '0-9a-f' <"$ADMIN_PASSWORD_FILE")"
 }
 
 load_env_file() {
