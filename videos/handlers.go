@@ -397,17 +397,20 @@ func (h *Handlers) videoJSON(ctx context.Context, id string) (*VideoJSON, error)
 }
 
 func (h *Handlers) present(ctx context.Context, v *Video) (*VideoJSON, error) {
-	out := &VideoJSON{Video: v, Player: h.Settings.PublicURL + "/watch/" + v.ID}
-	job, err := h.Store.LatestEncode(ctx, v.ID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	latest, current, err := h.Store.EncodesOf(ctx, []string{v.ID})
+	if err != nil {
 		return nil, err
 	}
+	return h.presentWith(v, latest[v.ID], current[v.ID]), nil
+}
+
+// presentWith presents v given its latest encode (the job) and the encode
+// it plays from (nil before its first success).
+func (h *Handlers) presentWith(v *Video, job, cur *Encode) *VideoJSON {
+	out := &VideoJSON{Video: v, Player: h.Settings.PublicURL + "/watch/" + v.ID}
 	out.Job = job
-	cur := job
-	if v.CurrentEncodeID != nil && (job == nil || job.ID != *v.CurrentEncodeID) {
-		if cur, err = h.Store.GetEncode(ctx, *v.CurrentEncodeID); err != nil {
-			return nil, err
-		}
+	if v.CurrentEncodeID == nil {
+		cur = job
 	}
 	if v.Status == "ready" && cur != nil {
 		out.HLS, out.DASH = h.cdn(cur.HLSPath), h.cdn(cur.DASHPath)
@@ -416,7 +419,7 @@ func (h *Handlers) present(ctx context.Context, v *Video) (*VideoJSON, error) {
 	if job != nil && job.Progress != 0 {
 		job.Progress = math.Round(job.Progress*10) / 10
 	}
-	return out, nil
+	return out
 }
 
 func (h *Handlers) cdn(key *string) *string {
@@ -472,13 +475,17 @@ func (h *Handlers) listVideos(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	latest, current, err := h.Store.EncodesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
 	items := make([]*VideoJSON, 0, len(vs))
 	for _, v := range vs {
-		vj, err := h.present(ctx, v)
-		if err != nil {
-			return err
-		}
-		items = append(items, vj)
+		items = append(items, h.presentWith(v, latest[v.ID], current[v.ID]))
 	}
 	var next *string
 	if len(vs) == limit {

@@ -239,14 +239,16 @@ func (s *Store) GetVideo(ctx context.Context, id string) (*Video, error) {
 	return v, nil
 }
 
-// ListVideos returns videos newest first, before the cursor (a created_at,id pair).
+// ListVideos returns the organization's videos newest first, before the
+// cursor (a created_at,id pair). It runs in a tenant transaction (it names
+// the organization so that the videos_org index serves it).
 func (s *Store) ListVideos(ctx context.Context, limit int, before *time.Time, beforeID string) ([]*Video, error) {
 	var rows pgx.Rows
 	var err error
 	if before == nil {
-		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos order by created_at desc, id desc limit $1`, limit)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where org_id = lectern_org() order by created_at desc, id desc limit $1`, limit)
 	} else {
-		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where org_id = lectern_org() and (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
 	}
 	if err != nil {
 		return nil, err
@@ -278,6 +280,36 @@ func (s *Store) GetEncode(ctx context.Context, id string) (*Encode, error) {
 }
 
 // LatestEncode returns the newest encode of a video.
+// EncodesOf returns, for each of the videos, its latest encode and the
+// encode it currently plays from, in one query (a list of videos presents
+// both without a query per video).
+func (s *Store) EncodesOf(ctx context.Context, videoIDs []string) (latest, current map[string]*Encode, err error) {
+	rows, err := s.q(ctx).Query(ctx, `select true, `+encodeCols+` from (
+			select distinct on (video_id) * from encodes where video_id = any($1::uuid[]) order by video_id, queued_at desc) e
+		union all
+		select false, `+encodeCols+` from encodes e where e.id in (select current_encode_id from videos where id = any($1::uuid[]))`, videoIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encodes of %d videos: %w", len(videoIDs), err)
+	}
+	defer rows.Close()
+	latest, current = map[string]*Encode{}, map[string]*Encode{}
+	for rows.Next() {
+		var isLatest bool
+		var e Encode
+		if err := rows.Scan(&isLatest, &e.ID, &e.VideoID, &e.State, &e.Stage, &e.Progress, &e.FPS, &e.Speed, &e.Attempts, &e.Error,
+			&e.Prefix, &e.Probe, &e.Ladder, &e.Renditions, &e.HLSPath, &e.DASHPath, &e.PosterPath, &e.ThumbsPath,
+			&e.QueuedAt, &e.StartedAt, &e.FinishedAt, &e.UpdatedAt); err != nil {
+			return nil, nil, err
+		}
+		if isLatest {
+			latest[e.VideoID] = &e
+		} else {
+			current[e.VideoID] = &e
+		}
+	}
+	return latest, current, rows.Err()
+}
+
 func (s *Store) LatestEncode(ctx context.Context, videoID string) (*Encode, error) {
 	e, err := scanEncode(s.q(ctx).QueryRow(ctx, `select `+encodeCols+` from encodes where video_id = $1 order by queued_at desc limit 1`, videoID))
 	if err != nil {
