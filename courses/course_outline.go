@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -161,7 +162,7 @@ func (h *Handlers) createModule(c *fiber.Ctx) error {
 		return err
 	}
 	if len(requires) > 0 {
-		if err := h.setModulePrerequisites(ctx, id, requires); err != nil {
+		if err := h.setPrerequisites(ctx, "module", id, requires); err != nil {
 			return err
 		}
 	}
@@ -202,14 +203,7 @@ func (h *Handlers) patchModule(c *fiber.Ctx) error {
 		}
 	}
 	if req.Prerequisites != nil {
-		requires, err := h.prerequisites(ctx, "modules", r.CourseID, id, *req.Prerequisites)
-		if err != nil {
-			return err
-		}
-		if err := h.setModulePrerequisites(ctx, id, requires); err != nil {
-			return err
-		}
-		if err := h.checkPrerequisites(ctx, r.CourseID, "prerequisites"); err != nil {
+		if err := h.replacePrerequisites(ctx, "modules", r.CourseID, id, *req.Prerequisites); err != nil {
 			return err
 		}
 	}
@@ -221,19 +215,38 @@ func (h *Handlers) patchModule(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) deleteModule(c *fiber.Ctx) error {
+	return h.deleteItem(c, "modules", "module_id", "module")
+}
+
+// replacePrerequisites sets what a module or lesson (table) requires and
+// checks that the course's prerequisites still form no cycle.
+func (h *Handlers) replacePrerequisites(ctx context.Context, table, courseID, id string, list []string) error {
+	requires, err := h.prerequisites(ctx, table, courseID, id, list)
+	if err != nil {
+		return err
+	}
+	if err := h.setPrerequisites(ctx, strings.TrimSuffix(table, "s"), id, requires); err != nil {
+		return err
+	}
+	return h.checkPrerequisites(ctx, courseID, "prerequisites")
+}
+
+// deleteItem deletes the module or lesson (table) named by the path
+// parameter and brings the enrollments' stored progress up to date.
+func (h *Handlers) deleteItem(c *fiber.Ctx, table, paramName, what string) error {
 	ctx := c.UserContext()
 	r, err := h.editable(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	id, err := param(c, "module_id", "module")
+	id, err := param(c, paramName, what)
 	if err != nil {
 		return err
 	}
 	if err := h.lockCourse(ctx, r.CourseID); err != nil {
 		return err
 	}
-	if err := h.deleteIn(ctx, "modules", r.CourseID, id); err != nil {
+	if err := h.deleteIn(ctx, table, r.CourseID, id); err != nil {
 		return err
 	}
 	if err := h.refreshEnrollments(ctx, r.CourseID); err != nil {
@@ -351,7 +364,7 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 		return err
 	}
 	if len(requires) > 0 {
-		if err := h.setLessonPrerequisites(ctx, id, requires); err != nil {
+		if err := h.setPrerequisites(ctx, "lesson", id, requires); err != nil {
 			return err
 		}
 		if err := h.checkPrerequisites(ctx, r.CourseID, "prerequisites"); err != nil {
@@ -418,14 +431,7 @@ func (h *Handlers) patchLesson(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Prerequisites != nil {
-		requires, err := h.prerequisites(ctx, "lessons", r.CourseID, id, *req.Prerequisites)
-		if err != nil {
-			return err
-		}
-		if err := h.setLessonPrerequisites(ctx, id, requires); err != nil {
-			return err
-		}
-		if err := h.checkPrerequisites(ctx, r.CourseID, "prerequisites"); err != nil {
+		if err := h.replacePrerequisites(ctx, "lessons", r.CourseID, id, *req.Prerequisites); err != nil {
 			return err
 		}
 	}
@@ -437,23 +443,5 @@ func (h *Handlers) patchLesson(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) deleteLesson(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	id, err := param(c, "lesson_id", "lesson")
-	if err != nil {
-		return err
-	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
-		return err
-	}
-	if err := h.deleteIn(ctx, "lessons", r.CourseID, id); err != nil {
-		return err
-	}
-	if err := h.refreshEnrollments(ctx, r.CourseID); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return h.deleteItem(c, "lessons", "lesson_id", "lesson")
 }

@@ -449,24 +449,15 @@ func (h *Handlers) renameModule(ctx context.Context, id, title string) error {
 	return err
 }
 
-// setModulePrerequisites replaces a module's prerequisites; the ids are
-// modules of the same course (checked by the caller).
-func (h *Handlers) setModulePrerequisites(ctx context.Context, id string, requires []string) error {
-	_, err := h.q(ctx).Exec(ctx, `with d as (delete from module_prerequisites where module_id = $1 and requires_module_id <> all($2::uuid[]))
-		insert into module_prerequisites (module_id, requires_module_id) select $1, r from unnest($2::uuid[]) r
-		on conflict do nothing`, id, requires)
+// setPrerequisites replaces what a module or a lesson (kind "module" or
+// "lesson", never user input) requires; the ids are of the same kind in the
+// same course (checked by the caller).
+func (h *Handlers) setPrerequisites(ctx context.Context, kind, id string, requires []string) error {
+	_, err := h.q(ctx).Exec(ctx, fmt.Sprintf(`with d as (delete from %[1]s_prerequisites where %[1]s_id = $1 and requires_%[1]s_id <> all($2::uuid[]))
+		insert into %[1]s_prerequisites (%[1]s_id, requires_%[1]s_id) select $1, r from unnest($2::uuid[]) r
+		on conflict do nothing`, kind), id, requires)
 	if err != nil {
-		return fmt.Errorf("set prerequisites of module %s: %w", id, err)
-	}
-	return nil
-}
-
-func (h *Handlers) setLessonPrerequisites(ctx context.Context, id string, requires []string) error {
-	_, err := h.q(ctx).Exec(ctx, `with d as (delete from lesson_prerequisites where lesson_id = $1 and requires_lesson_id <> all($2::uuid[]))
-		insert into lesson_prerequisites (lesson_id, requires_lesson_id) select $1, r from unnest($2::uuid[]) r
-		on conflict do nothing`, id, requires)
-	if err != nil {
-		return fmt.Errorf("set prerequisites of lesson %s: %w", id, err)
+		return fmt.Errorf("set prerequisites of %s %s: %w", kind, id, err)
 	}
 	return nil
 }
