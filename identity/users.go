@@ -161,16 +161,9 @@ func (h *Handlers) createUser(c *fiber.Ctx) error {
 		}
 	}
 	active := req.Active == nil || *req.Active
-	var hash *string
-	if req.Password != nil {
-		if bad := checkPassword(*req.Password); bad != "" {
-			return httpapp.Invalid("password", "%s", bad)
-		}
-		h, err := auth.HashPassword(*req.Password)
-		if err != nil {
-			return err
-		}
-		hash = &h
+	hash, err := newPasswordHash(req.Password)
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	q := database.Q(ctx, h.DB)
@@ -277,16 +270,9 @@ func (h *Handlers) patchUser(c *fiber.Ctx) error {
 		}
 		u.Active = *req.Active
 	}
-	var hash *string
-	if req.Password != nil {
-		if bad := checkPassword(*req.Password); bad != "" {
-			return httpapp.Invalid("password", "%s", bad)
-		}
-		h, err := auth.HashPassword(*req.Password)
-		if err != nil {
-			return err
-		}
-		hash = &h
+	hash, err := newPasswordHash(req.Password)
+	if err != nil {
+		return err
 	}
 	_, err = q.Exec(ctx, `update users set email = $2, name = $3, external_id = $4, roles = $5, active = $6,
 			password_hash = coalesce($7, password_hash),
@@ -306,4 +292,20 @@ func (h *Handlers) patchUser(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(u)
+}
+
+// newPasswordHash checks and hashes a password given in a request; nil
+// when none was given.
+func newPasswordHash(pw *string) (*string, error) {
+	if pw == nil {
+		return nil, nil
+	}
+	if bad := checkPassword(*pw); bad != "" {
+		return nil, httpapp.Invalid("password", "%s", bad)
+	}
+	h, err := auth.HashPassword(*pw)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
