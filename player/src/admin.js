@@ -128,7 +128,7 @@ async function users(panel) {
     field('Email', h('input', { id: 'nu-email', name: 'email', type: 'email', required: true })),
     field('Name', h('input', { id: 'nu-name', name: 'name', type: 'text' })),
     checks('Roles', 'roles', ROLES, ['learner'], 'new-roles'),
-    field('Password', h('input', { id: 'nu-password', name: 'password', type: 'password', autocomplete: 'new-password' }), 'Optional: without one the user signs in through your identity provider or is given one later.'),
+    field('Password', h('input', { id: 'nu-password', name: 'password', type: 'password', autocomplete: 'new-password' }), 'Optional (at least 10 characters). Without one the user cannot sign in until an admin sets one (Edit).'),
     h('button', { type: 'submit', class: 'primary' }, 'Create user'));
   onSubmit(create, async (d, form) => {
     const body = { email: d.email.trim().toLowerCase(), name: d.name.trim(), roles: parseRoles(checkedValues(form, 'roles')) };
