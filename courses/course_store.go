@@ -302,7 +302,12 @@ func (h *Handlers) cdn(key *string) *string {
 	if key == nil || *key == "" {
 		return nil
 	}
-	s := h.CDNURL + "/" + *key
+	var s string
+	if h.Media != nil {
+		s = h.Media.URL(*key)
+	} else {
+		s = h.CDNURL + "/" + *key
+	}
 	return &s
 }
 

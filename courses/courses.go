@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lectern/lectern/internal/cdn"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 )
@@ -21,7 +22,9 @@ type Handlers struct {
 	Log       *slog.Logger
 	PublicURL string
 	CDNURL    string
-	Now       func() time.Time
+	// Media signs CDN URLs (nil: plain CDNURL + key).
+	Media *cdn.Signer
+	Now   func() time.Time
 }
 
 // Errors maps this package's errors for the HTTP error handler.

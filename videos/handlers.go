@@ -24,6 +24,7 @@ import (
 
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/cdn"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 )
@@ -49,6 +50,8 @@ type Settings struct {
 	MaxSize   int64
 	TTL       time.Duration
 	CDNURL    string
+	// Media signs CDN URLs (nil: plain CDNURL + key).
+	Media     *cdn.Signer
 	PublicURL string
 }
 
@@ -426,7 +429,12 @@ func (h *Handlers) cdn(key *string) *string {
 	if key == nil || *key == "" {
 		return nil
 	}
-	s := h.Settings.CDNURL + "/" + *key
+	var s string
+	if h.Settings.Media != nil {
+		s = h.Settings.Media.URL(*key)
+	} else {
+		s = h.Settings.CDNURL + "/" + *key
+	}
 	return &s
 }
 

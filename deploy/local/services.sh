@@ -235,7 +235,9 @@ render_nginx_conf() {
     chown -R "$u:$(id -gn "$u")" "$NGINX_DIR/cache" "$NGINX_DIR/tmp"
     ensure_traversable "$u" "$NGINX_DIR/cache"
   fi
+  ensure_media_secret
   sed -e "s|\${LECTERN_CDN_PORT}|$(_sed_esc "$LECTERN_CDN_PORT")|g" \
+    -e "s|\${LECTERN_MEDIA_SECRET}|$(_sed_esc "$MEDIA_SECRET")|g" \
     -e "s|\${LECTERN_MINIO_PORT}|$(_sed_esc "$LECTERN_MINIO_PORT")|g" \
     -e "s|\${LECTERN_S3_BUCKET}|$(_sed_esc "$LECTERN_S3_BUCKET")|g" \
     -e "s|\${NGINX_DIR}|$(_sed_esc "$NGINX_DIR")|g" \
@@ -325,8 +327,20 @@ ensure_admin_token() {
   [[ ${#ADMIN_TOKEN} -eq 64 ]] || die "$ADMIN_TOKEN_FILE is malformed; delete it to regenerate"
 }
 
+# ensure_media_secret: the secret the CDN (nginx secure_link) and the API
+# share to sign media URLs.
+ensure_media_secret() {
+  if [[ ! -s "$MEDIA_SECRET_FILE" ]]; then
+    (umask 077; random_hex 32 >"$MEDIA_SECRET_FILE.tmp")
+    mv -f "$MEDIA_SECRET_FILE.tmp" "$MEDIA_SECRET_FILE"
+  fi
+  chmod 600 "$MEDIA_SECRET_FILE"
+  MEDIA_SECRET="$(tr -dc '0-9a-f' <"$MEDIA_SECRET_FILE")"
+}
+
 write_env_file() {
   ensure_admin_token
+  ensure_media_secret
   ensure_minio_creds
   local pgurl="postgres://lectern@127.0.0.1:$LECTERN_PG_PORT"
   (
@@ -345,6 +359,7 @@ export LECTERN_S3_SECRET_KEY=$MINIO_ROOT_PASSWORD
 export LECTERN_S3_BUCKET=$LECTERN_S3_BUCKET
 export LECTERN_CDN_URL=http://127.0.0.1:$LECTERN_CDN_PORT
 export LECTERN_ADMIN_TOKEN=$ADMIN_TOKEN
+export LECTERN_MEDIA_SECRET=$MEDIA_SECRET
 export LECTERN_DATA_DIR='$DATA_DIR'
 export LECTERN_SCRATCH_DIR='$SCRATCH_DIR'
 EOF

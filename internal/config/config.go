@@ -18,6 +18,8 @@ type Config struct {
 	HTTPAddr       string
 	PublicURL      string
 	CDNURL         string
+	MediaSecret    string
+	MediaURLTTL    time.Duration
 	DatabaseURL    string
 	DBMaxConns     int32
 	RedisAddr      string
@@ -66,6 +68,8 @@ var Vars = []Var{
 	{"LECTERN_HTTP_ADDR", "127.0.0.1:8080", "address the API listens on"},
 	{"LECTERN_PUBLIC_URL", "http://127.0.0.1:8080", "absolute URL of the API as browsers see it (watch page links)"},
 	{"LECTERN_CDN_URL", "http://127.0.0.1:8081", "absolute URL of the CDN in front of the media bucket"},
+	{"LECTERN_MEDIA_SECRET", "", "secret the CDN checks media URLs against (nginx secure_link); empty leaves media URLs unsigned (the local stack generates one)"},
+	{"LECTERN_MEDIA_URL_TTL", "6h", "how long a signed media URL stays valid (rounded up to the hour)"},
 	{"LECTERN_DATABASE_URL", "postgres://lectern@127.0.0.1:5433/lectern?sslmode=disable", "PostgreSQL connection string"},
 	{"LECTERN_DB_MAX_CONNS", "10", "upper bound of the PostgreSQL connection pool per process"},
 	{"LECTERN_REDIS_ADDR", "127.0.0.1:6380", "Redis address (asynq queue)"},
@@ -113,6 +117,8 @@ func load(getenv func(string) string) (*Config, error) {
 		HTTPAddr:       p.str("LECTERN_HTTP_ADDR"),
 		PublicURL:      strings.TrimRight(p.str("LECTERN_PUBLIC_URL"), "/"),
 		CDNURL:         strings.TrimRight(p.str("LECTERN_CDN_URL"), "/"),
+		MediaSecret:    p.str("LECTERN_MEDIA_SECRET"),
+		MediaURLTTL:    p.dur("LECTERN_MEDIA_URL_TTL"),
 		DatabaseURL:    p.str("LECTERN_DATABASE_URL"),
 		DBMaxConns:     int32(p.int("LECTERN_DB_MAX_CONNS", 1, 1000)),
 		RedisAddr:      p.str("LECTERN_REDIS_ADDR"),

@@ -21,6 +21,7 @@ import (
 	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/cdn"
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
@@ -65,6 +66,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	authn := &auth.Authenticator{DB: d.System}
 	app.Use(authn.Middleware())
 
+	media := &cdn.Signer{Base: cfg.CDNURL, Secret: cfg.MediaSecret, TTL: cfg.MediaURLTTL, Now: d.Now}
 	v1 := app.Group("/api/v1")
 	// Before the tenant transaction: a refused request costs no connection.
 	v1.Use(ratelimit.Middleware(d.Redis, float64(cfg.RateLimit), cfg.RateBurst, log))
@@ -79,7 +81,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		Store: videos.NewStore(d.Tenant), DB: d.Tenant, Blob: d.Blob, Queue: d.Queue, Log: log, Now: d.Now,
 		Settings: videos.Settings{
 			ChunkSize: cfg.ChunkSize, MaxSize: cfg.UploadMax, TTL: cfg.UploadTTL,
-			CDNURL: cfg.CDNURL, PublicURL: cfg.PublicURL,
+			CDNURL: cfg.CDNURL, PublicURL: cfg.PublicURL, Media: media,
 		},
 	}
 	vh.Register(v1)
@@ -93,7 +95,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		ih.SignInLimit = guard.Middleware(log)
 	}
 	ih.Register(v1)
-	ch := &courses.Handlers{DB: d.Tenant, Log: log, PublicURL: cfg.PublicURL, CDNURL: cfg.CDNURL}
+	ch := &courses.Handlers{DB: d.Tenant, Log: log, PublicURL: cfg.PublicURL, CDNURL: cfg.CDNURL, Media: media}
 	ch.Register(v1)
 	vh.Watchable = ch.Watchable
 	wh := &webhooks.Handlers{DB: d.Tenant, Log: log}

@@ -1,0 +1,75 @@
+// Package cdn builds the URLs learners fetch media from. With a secret, a
+// URL carries a signature and an expiry in its path,
+//
+//	<base>/s/<expires>/<signature>/media/<video>/<encode>/master.m3u8
+//
+// that the edge (nginx's secure_link module, deploy/local/nginx.conf.tmpl)
+// checks before it serves or caches anything. The signature covers the
+// video's whole prefix, media/<video>/, so the relative URIs inside HLS
+// playlists, the DASH MPD and the thumbnails track resolve under the same
+// signed path; it cannot be moved to another video, and it expires. The API
+// hands signed URLs only to callers allowed to watch the video.
+package cdn
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Signer signs media URLs. The zero Secret leaves URLs unsigned (a CDN
+// without access control).
+type Signer struct {
+	Base   string // the CDN origin, no trailing slash
+	Secret string
+	TTL    time.Duration
+	Now    func() time.Time
+}
+
+// URL returns the URL of an object key under the media prefix
+// ("media/<video>/..."), signed when the signer has a secret.
+func (s *Signer) URL(key string) string {
+	if s.Secret == "" {
+		return s.Base + "/" + key
+	}
+	scope, ok := Scope(key)
+	if !ok {
+		return s.Base + "/" + key // not a video's media: the edge refuses it
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	// Round the expiry up to the hour, so one learner's URLs for a video
+	// are the same for an hour (browser caches keep working).
+	exp := now().Add(s.TTL).Truncate(time.Hour).Add(time.Hour).Unix()
+	return s.Base + "/s/" + strconv.FormatInt(exp, 10) + "/" + Signature(s.Secret, exp, scope) + "/" + key
+}
+
+// Scope is the prefix a signature covers: "/media/<video>/" of a key
+// "media/<video>/...".
+func Scope(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "media/")
+	if !ok {
+		return "", false
+	}
+	video, _, ok := strings.Cut(rest, "/")
+	if !ok || video == "" {
+		return "", false
+	}
+	return "/media/" + video + "/", true
+}
+
+// Signature is what nginx computes with
+//
+//	secure_link_md5 "$expires$scope <secret>";
+//
+// base64url, unpadded, of the MD5 of the expiry, the scope, a space and the
+// secret. (MD5 is what secure_link offers; the secret comes last and the
+// signed text is fixed-format, so the signature is not extendable.)
+func Signature(secret string, expires int64, scope string) string {
+	sum := md5.Sum([]byte(strconv.FormatInt(expires, 10) + scope + " " + secret))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
