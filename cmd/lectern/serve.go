@@ -60,7 +60,11 @@ func connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps, 
 	} else if org != "" {
 		log.Debug("bootstrap admin token ready", "org", org)
 	}
-	tenant, err := database.OpenScoped(ctx, cfg.DatabaseURL, cfg.DBMaxConns, database.Tenant)
+	if err := database.GrantTenant(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	tenant, err := database.OpenTenant(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		db.Close()
 		return nil, err

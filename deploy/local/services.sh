@@ -81,6 +81,15 @@ start_pg() {
     log "creating role lectern"
     psql_admin -d postgres -c "create role lectern login createdb" >/dev/null
   fi
+  # The role tenant work acts as (database.TenantRole): row-level security
+  # applies to it, not to lectern, which owns the tables.
+  if [[ "$(psql_admin -d postgres -tAc "select 1 from pg_roles where rolname='lectern_tenant'")" != 1 ]]; then
+    log "creating role lectern_tenant"
+    psql_admin -d postgres -c "create role lectern_tenant nologin" >/dev/null
+  fi
+  if [[ "$(psql_admin -d postgres -tAc "select pg_has_role('lectern', 'lectern_tenant', 'member')")" != t ]]; then
+    psql_admin -d postgres -c "grant lectern_tenant to lectern" >/dev/null
+  fi
   local db
   for db in lectern lectern_test; do
     if [[ "$(psql_admin -d postgres -tAc "select 1 from pg_database where datname='$db'")" != 1 ]]; then

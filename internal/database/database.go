@@ -18,14 +18,14 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Open connects a pool of at most maxConns system-scope connections (see
-// OpenScoped) and checks it answers.
+// Open connects a pool of at most maxConns connections as the database
+// owner (system work: row-level security does not apply; see OpenTenant)
+// and checks it answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	cfg.ConnConfig.RuntimeParams["lectern.scope"] = "system"
 	return openConfig(ctx, cfg, maxConns)
 }
 

@@ -22,32 +22,55 @@ type Querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// Scope says which rows a pool's connections see before a transaction picks
-// an organization.
-type Scope int
+// TenantRole is the database role tenant work runs as. Row-level security
+// applies to it (not to the tables' owner): it sees the rows of the
+// organization a transaction names, and none outside such a transaction.
+// A superuser creates it once per cluster and lets the owner use it:
+//
+//	create role lectern_tenant nologin;
+//	grant lectern_tenant to lectern;  -- the role LECTERN_DATABASE_URL connects as
+//
+// (the local stack does). GrantTenant gives it the table privileges.
+const TenantRole = "lectern_tenant"
 
-const (
-	// Tenant connections see no tenant-owned row until InOrg sets the
-	// organization: a query run outside InOrg fails closed.
-	Tenant Scope = iota
-	// System connections (migrations, the worker, token look-up) see every
-	// organization's rows.
-	System
-)
-
-// OpenScoped opens a pool whose connections carry the scope as the
-// lectern.scope startup parameter the row-level security policies read.
-func OpenScoped(ctx context.Context, url string, maxConns int32, scope Scope) (*pgxpool.Pool, error) {
+// OpenTenant opens a pool whose connections act as TenantRole from the
+// moment they connect: a query run outside InOrg sees no tenant-owned row
+// (fails closed).
+func OpenTenant(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	if scope == System {
-		cfg.ConnConfig.RuntimeParams["lectern.scope"] = "system"
-	} else {
-		cfg.ConnConfig.RuntimeParams["lectern.scope"] = "tenant"
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if _, err := c.Exec(ctx, "set role "+TenantRole); err != nil {
+			return fmt.Errorf("act as %s (create it: create role %s nologin; grant %s to <the owner role>): %w",
+				TenantRole, TenantRole, TenantRole, err)
+		}
+		return nil
 	}
 	return openConfig(ctx, cfg, maxConns)
+}
+
+// GrantTenant gives TenantRole what tenant work needs in the pool's
+// schema: the tenant-owned tables (row-level security decides which rows),
+// never the migrations' bookkeeping. It runs after every Migrate.
+func GrantTenant(ctx context.Context, owner Querier) error {
+	var schema string
+	if err := owner.QueryRow(ctx, "select current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("grant tenant role: %w", err)
+	}
+	s, r := pgx.Identifier{schema}.Sanitize(), pgx.Identifier{TenantRole}.Sanitize()
+	for _, stmt := range []string{
+		"grant usage on schema " + s + " to " + r,
+		"grant select, insert, update, delete on all tables in schema " + s + " to " + r,
+		"revoke all on " + s + ".schema_migrations from " + r,
+	} {
+		if _, err := owner.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("grant tenant role (a superuser creates it once: create role %s nologin; grant %s to <the owner role>): %s: %w",
+				TenantRole, TenantRole, stmt, err)
+		}
+	}
+	return nil
 }
 
 type txKey struct{}
@@ -96,8 +119,8 @@ func Q(ctx context.Context, fallback Querier) Querier {
 var ErrNoOrganization = errors.New("database: no organization for a tenant transaction")
 
 // InOrg runs fn in a transaction that row-level security confines to one
-// organization, whatever pool it is begun on: every tenant-owned row read
-// or written in it belongs to org. The context passed to fn carries the
+// organization, whatever pool it is begun on (it acts as TenantRole): every
+// tenant-owned row read or written in it belongs to org. The context passed to fn carries the
 // transaction (see Q). A transaction already in ctx for the same
 // organization is reused; fn's error rolls back.
 func InOrg(ctx context.Context, pool Querier, org string, fn func(ctx context.Context, tx pgx.Tx) error) error {
@@ -122,7 +145,7 @@ func InOrg(ctx context.Context, pool Querier, org string, fn func(ctx context.Co
 	// PostgreSQL than folding it into BEGIN as one simple-protocol string
 	// (measured: about 10% more requests a second), though one round trip more.
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "select set_config('lectern.scope', 'tenant', true), set_config('lectern.org_id', $1, true)", id.String()); err != nil {
+		if _, err := tx.Exec(ctx, "select set_config('role', $2, true), set_config('lectern.org_id', $1, true)", id.String(), TenantRole); err != nil {
 			return fmt.Errorf("enter organization: %w", err)
 		}
 		st = &txState{tx: tx}

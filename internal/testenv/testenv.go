@@ -85,6 +85,9 @@ func DB(t testing.TB) *pgxpool.Pool {
 	if _, err := database.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	if err := database.GrantTenant(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
 	return pool
 }
 
@@ -100,11 +103,11 @@ func URL(t testing.TB, system *pgxpool.Pool) string {
 	return u.(string)
 }
 
-// TenantPool opens a tenant-scope pool (database.OpenScoped) on the schema
+// TenantPool opens a tenant pool (database.OpenTenant) on the schema
 // of a pool DB returned: it sees rows only inside database.InOrg.
 func TenantPool(t testing.TB, system *pgxpool.Pool) *pgxpool.Pool {
 	t.Helper()
-	pool, err := database.OpenScoped(context.Background(), URL(t, system), 16, database.Tenant)
+	pool, err := database.OpenTenant(context.Background(), URL(t, system), 16)
 	if err != nil {
 		t.Fatal(err)
 	}
