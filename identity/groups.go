@@ -41,21 +41,9 @@ func loadGroup(ctx context.Context, q database.Querier, id string) (*Group, erro
 }
 
 func (h *Handlers) listGroups(c *fiber.Ctx) error {
-	pr, err := httpapp.ParsePage(c, 1)
+	pr, pattern, after, err := listQuery(c)
 	if err != nil {
 		return err
-	}
-	q := strings.TrimSpace(c.Query("q"))
-	if len(q) > 200 {
-		return httpapp.Invalid("q", "must be at most 200 characters")
-	}
-	pattern := ""
-	if q != "" {
-		pattern = likePattern(q)
-	}
-	after := ""
-	if len(pr.After) == 1 {
-		after = pr.After[0]
 	}
 	ctx := c.UserContext()
 	rows, _ := database.Q(ctx, h.DB).Query(ctx, `select `+groupCols+` from groups g

@@ -76,18 +76,30 @@ func likePattern(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
-func (h *Handlers) listUsers(c *fiber.Ctx) error {
-	pr, err := httpapp.ParsePage(c, 1)
-	if err != nil {
-		return err
+// listQuery reads what the user and group lists share: the page (keyed by
+// one sort column), the q search as an ILIKE pattern ("" for none) and the
+// key to continue after.
+func listQuery(c *fiber.Ctx) (pr httpapp.PageRequest, pattern, after string, err error) {
+	if pr, err = httpapp.ParsePage(c, 1); err != nil {
+		return pr, "", "", err
 	}
 	q := strings.TrimSpace(c.Query("q"))
 	if len(q) > 200 {
-		return httpapp.Invalid("q", "must be at most 200 characters")
+		return pr, "", "", httpapp.Invalid("q", "must be at most 200 characters")
 	}
-	pattern := ""
 	if q != "" {
 		pattern = likePattern(q)
+	}
+	if len(pr.After) == 1 {
+		after = pr.After[0]
+	}
+	return pr, pattern, after, nil
+}
+
+func (h *Handlers) listUsers(c *fiber.Ctx) error {
+	pr, pattern, after, err := listQuery(c)
+	if err != nil {
+		return err
 	}
 	role := strings.Clone(c.Query("role"))
 	if role != "" && !auth.ValidRole(role) {
@@ -108,10 +120,6 @@ func (h *Handlers) listUsers(c *fiber.Ctx) error {
 			return httpapp.Invalid("active", "must be true or false")
 		}
 		active = &b
-	}
-	after := ""
-	if len(pr.After) == 1 {
-		after = pr.After[0]
 	}
 	ctx := c.UserContext()
 	rows, _ := database.Q(ctx, h.DB).Query(ctx, `select `+userCols+` from users u
