@@ -152,7 +152,7 @@ func (s enrollmentStore) findUser(ctx context.Context, id, email string) (*enrol
 	if id != "" {
 		err = s.q(ctx).QueryRow(ctx, `select id, active from users where id = $1`, id).Scan(&u.ID, &u.Active)
 	} else {
-		err = s.q(ctx).QueryRow(ctx, `select id, active from users where org_id = lectern_org() and email = $1`, email).Scan(&u.ID, &u.Active)
+		err = s.q(ctx).QueryRow(ctx, `select id, active from users where email = $1`, email).Scan(&u.ID, &u.Active)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound

@@ -47,7 +47,7 @@ func (h *Handlers) listGroups(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	rows, _ := database.Q(ctx, h.DB).Query(ctx, `select `+groupCols+` from groups g
-		where g.org_id = lectern_org() and ($1 = '' or g.name ilike $1) and g.name > $2 order by g.name limit $3`, pattern, after, pr.Limit+1)
+		where ($1 = '' or g.name ilike $1) and g.name > $2 order by g.name limit $3`, pattern, after, pr.Limit+1)
 	groups, err := pgx.CollectRows(rows, pgx.RowToStructByName[Group])
 	if err != nil {
 		return fmt.Errorf("list groups: %w", err)

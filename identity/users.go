@@ -123,7 +123,7 @@ func (h *Handlers) listUsers(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	rows, _ := database.Q(ctx, h.DB).Query(ctx, `select `+userCols+` from users u
-		where u.org_id = lectern_org() and ($1 = '' or u.email ilike $1 or u.name ilike $1)
+		where ($1 = '' or u.email ilike $1 or u.name ilike $1)
 		  and ($2 = '' or $2 = any (u.roles))
 		  and ($3::uuid is null or exists (select 1 from group_members gm where gm.user_id = u.id and gm.group_id = $3))
 		  and ($4::boolean is null or u.active = $4)

@@ -240,15 +240,15 @@ func (s *Store) GetVideo(ctx context.Context, id string) (*Video, error) {
 }
 
 // ListVideos returns the organization's videos newest first, before the
-// cursor (a created_at,id pair). It runs in a tenant transaction (it names
-// the organization so that the videos_org index serves it).
+// cursor (a created_at,id pair). In a tenant transaction, row-level security
+// confines it to the organization, and the videos_org index serves it.
 func (s *Store) ListVideos(ctx context.Context, limit int, before *time.Time, beforeID string) ([]*Video, error) {
 	var rows pgx.Rows
 	var err error
 	if before == nil {
-		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where org_id = lectern_org() order by created_at desc, id desc limit $1`, limit)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos order by created_at desc, id desc limit $1`, limit)
 	} else {
-		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where org_id = lectern_org() and (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
+		rows, err = s.q(ctx).Query(ctx, `select `+videoCols+` from videos where (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $1`, limit, *before, beforeID)
 	}
 	if err != nil {
 		return nil, err
