@@ -47,10 +47,6 @@ func (h *Handlers) registerCourses(r fiber.Router) {
 	r.Post("/courses/:id/lessons/:lesson_id/progress", learner, h.postProgress)
 }
 
-// parseBody decodes a JSON body; a value of the wrong type is a 400 naming
-// its field.
-func parseBody(c *fiber.Ctx, v any) error { return httpapp.ParseJSON(c, v) }
-
 // unprocessable is a 422 naming the field whose value conflicts with the
 // course (an unknown id, a cycle, a video not ready).
 func unprocessable(field, format string, args ...any) *httpapp.Error {
@@ -181,7 +177,7 @@ func (req *courseReq) apply(c *Course) error {
 
 func (h *Handlers) createCourse(c *fiber.Ctx) error {
 	var req courseReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Title == nil {
@@ -274,7 +270,7 @@ func (h *Handlers) patchCourse(c *fiber.Ctx) error {
 		return err
 	}
 	var req courseReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	if err := h.lockCourse(ctx, r.CourseID); err != nil {

@@ -50,7 +50,7 @@ func (h *Handlers) addInstructor(c *fiber.Ctx) error {
 	var req struct {
 		UserID *string `json:"user_id"`
 	}
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	if req.UserID == nil {

@@ -63,7 +63,7 @@ func (h *Handlers) postProgress(c *fiber.Ctx) error {
 	var req struct {
 		Status *string `json:"status"`
 	}
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	switch {

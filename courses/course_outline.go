@@ -63,7 +63,7 @@ func (h *Handlers) putOutline(c *fiber.Ctx) error {
 		return err
 	}
 	var req outlineReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Modules == nil {
@@ -138,7 +138,7 @@ func (h *Handlers) createModule(c *fiber.Ctx) error {
 		return err
 	}
 	var req moduleReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Title == nil {
@@ -180,7 +180,7 @@ func (h *Handlers) patchModule(c *fiber.Ctx) error {
 		return err
 	}
 	var req moduleReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	id, err := param(c, "module_id", "module")
@@ -304,7 +304,7 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 		return err
 	}
 	var req lessonReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	l := &Lesson{}
@@ -388,7 +388,7 @@ func (h *Handlers) patchLesson(c *fiber.Ctx) error {
 		return err
 	}
 	var req lessonReq
-	if err := parseBody(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	id, err := param(c, "lesson_id", "lesson")

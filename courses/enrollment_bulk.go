@@ -81,7 +81,7 @@ func (h *Handlers) enrollBulk(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), "text/csv") {
 		in.Rows, err = parseBulkCSV(c.Body())
 	} else {
-		err = decodeEnrollmentJSON(c, &in)
+		err = httpapp.ParseJSON(c, &in)
 		if err == nil && in.Rows == nil {
 			err = httpapp.Invalid("rows", "is required: a list of {email | user_id | external_id, due_at?}")
 		}

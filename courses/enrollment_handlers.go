@@ -49,44 +49,6 @@ func enrollmentRefError(field, format string, args ...any) *httpapp.Error {
 		Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
-// decodeEnrollmentJSON decodes a JSON body strictly: an unknown field or a
-// value of the wrong type is a 400 naming the field.
-func decodeEnrollmentJSON(c *fiber.Ctx, v any) error {
-	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-		return httpapp.Errorf(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json")
-	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return httpapp.Invalid(te.Field, "must be of type %s, not %s", enrollmentJSONKind(te.Type.String()), te.Value)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return httpapp.Invalid(name, "is not a field of this request")
-	}
-	return httpapp.Errorf(fiber.StatusBadRequest, "invalid_json", "request body is not valid JSON: %v", err)
-}
-
-func enrollmentJSONKind(goType string) string {
-	goType = strings.TrimPrefix(goType, "*")
-	switch {
-	case goType == "string":
-		return "string"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
-		return "number"
-	case goType == "bool":
-		return "boolean"
-	case strings.HasPrefix(goType, "[]"):
-		return "array"
-	}
-	return "object"
-}
-
 // parseDue reads a due date: RFC 3339 and in the future.
 func parseDueAt(field, s string, now time.Time) (*time.Time, error) {
 	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
@@ -145,7 +107,7 @@ func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 	}
 	var req enrollReq
 	if len(bytes.TrimSpace(c.Body())) > 0 {
-		if err := decodeEnrollmentJSON(c, &req); err != nil {
+		if err := httpapp.ParseJSON(c, &req); err != nil {
 			return err
 		}
 	}
@@ -354,7 +316,7 @@ func (h *Handlers) enrollPatch(c *fiber.Ctx) error {
 		return err
 	}
 	var body map[string]json.RawMessage
-	if err := decodeEnrollmentJSON(c, &body); err != nil {
+	if err := httpapp.ParseJSON(c, &body); err != nil {
 		return err
 	}
 	now := h.enrollmentNow()

@@ -162,7 +162,7 @@ type ruleReq struct {
 // ruleCreate answers 201 with the rule and how many members it enrolled.
 func (h *Handlers) ruleCreate(c *fiber.Ctx) error {
 	var req ruleReq
-	if err := decodeEnrollmentJSON(c, &req); err != nil {
+	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
 	ids := map[string]*string{"group_id": req.GroupID, "course_id": req.CourseID}
