@@ -9,13 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/player"
-	"github.com/lectern/lectern/worker"
 )
 
 // route is one row of the authorization matrix: a request (path and body
@@ -139,14 +136,7 @@ func pageRoutes() []route {
 // resources' own organization and from another one, against the whole app
 // on real PostgreSQL, MinIO and Redis, and checks the exact status.
 func TestAuthorizationMatrix(t *testing.T) {
-	db := testenv.DB(t)
-	bs := testenv.Bucket(t)
-	rd := testenv.Redis(t)
-	q := worker.NewClient(asynq.RedisClientOpt{Addr: rd.Addr})
-	t.Cleanup(func() { q.Close() })
-	api := testenv.StartApp(t, db, testenv.AppOptions{Blob: bs, Queue: q})
-	a := newOrg(t, db, "org-a-"+testenv.RandomID(3))
-	b := newOrg(t, db, "org-b-"+testenv.RandomID(3))
+	db, api, a, b := startMatrix(t, "org")
 
 	routes := append(append([]route{}, matrix...), pageRoutes()...)
 	covered := map[string]bool{}

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/lectern/lectern/internal/testenv"
-	"github.com/lectern/lectern/worker"
 )
 
 // required lists, per write route of the matrix, the body fields whose
@@ -45,14 +42,7 @@ var required = map[string][]string{
 // nothing or another organization's rows. Each must be a 4xx JSON error
 // (naming the field where there is one) that leaves every table as it was.
 func TestBadInputOnEveryWriteRoute(t *testing.T) {
-	db := testenv.DB(t)
-	bs := testenv.Bucket(t)
-	rd := testenv.Redis(t)
-	q := worker.NewClient(asynq.RedisClientOpt{Addr: rd.Addr})
-	t.Cleanup(func() { q.Close() })
-	api := testenv.StartApp(t, db, testenv.AppOptions{Blob: bs, Queue: q})
-	a := newOrg(t, db, "bad-a-"+testenv.RandomID(3))
-	b := newOrg(t, db, "bad-b-"+testenv.RandomID(3))
+	db, api, a, b := startMatrix(t, "bad")
 	other := fresh(t, db, b)
 
 	checked := 0

@@ -10,10 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/testenv"
+	"github.com/lectern/lectern/worker"
 )
 
 // roles are the callers of the matrix, in the order expectations list them.
@@ -69,6 +72,18 @@ func newOrg(t *testing.T, db *pgxpool.Pool, slug string) *org {
 		t.Fatalf("fixture org %s: %v", slug, err)
 	}
 	return o
+}
+
+// startMatrix starts the whole app on a fresh schema and bucket, with a
+// private Redis for its queue, and two organizations named from prefix.
+func startMatrix(t *testing.T, prefix string) (*pgxpool.Pool, *testenv.API, *org, *org) {
+	t.Helper()
+	db := testenv.DB(t)
+	rd := testenv.Redis(t)
+	q := worker.NewClient(asynq.RedisClientOpt{Addr: rd.Addr})
+	t.Cleanup(func() { q.Close() })
+	api := testenv.StartApp(t, db, testenv.AppOptions{Blob: testenv.Bucket(t), Queue: q})
+	return db, api, newOrg(t, db, prefix+"-a-"+testenv.RandomID(3)), newOrg(t, db, prefix+"-b-"+testenv.RandomID(3))
 }
 
 // res are the resources a case acts on, made fresh for every case so that
