@@ -326,26 +326,25 @@ stop_api() {
 }
 
 # ================================================================ generated env
-ensure_admin_token() {
-  if [[ ! -s "$ADMIN_TOKEN_FILE" ]]; then
-    (umask 077; random_hex 32 >"$ADMIN_TOKEN_FILE.tmp")
-    mv -f "$ADMIN_TOKEN_FILE.tmp" "$ADMIN_TOKEN_FILE"
+# secret_file FILE BYTES : prints the hex secret kept in FILE (mode 600),
+# generating BYTES random bytes the first time.
+secret_file() {
+  if [[ ! -s "$1" ]]; then
+    (umask 077; random_hex "$2" >"$1.tmp")
+    mv -f "$1.tmp" "$1"
   fi
-  chmod 600 "$ADMIN_TOKEN_FILE"
-  ADMIN_TOKEN="$(tr -dc '0-9a-f' <"$ADMIN_TOKEN_FILE")"
+  chmod 600 "$1"
+  tr -dc '0-9a-f' <"$1"
+}
+
+ensure_admin_token() {
+  ADMIN_TOKEN="$(secret_file "$ADMIN_TOKEN_FILE" 32)"
   [[ ${#ADMIN_TOKEN} -eq 64 ]] || die "$ADMIN_TOKEN_FILE is malformed; delete it to regenerate"
 }
 
 # ensure_media_secret: the secret the CDN (nginx secure_link) and the API
 # share to sign media URLs.
-ensure_media_secret() {
-  if [[ ! -s "$MEDIA_SECRET_FILE" ]]; then
-    (umask 077; random_hex 32 >"$MEDIA_SECRET_FILE.tmp")
-    mv -f "$MEDIA_SECRET_FILE.tmp" "$MEDIA_SECRET_FILE"
-  fi
-  chmod 600 "$MEDIA_SECRET_FILE"
-  MEDIA_SECRET="$(tr -dc '0-9a-f' <"$MEDIA_SECRET_FILE")"
-}
+ensure_media_secret() { MEDIA_SECRET="$(secret_file "$MEDIA_SECRET_FILE" 32)"; }
 
 write_env_file() {
   ensure_admin_token
@@ -439,14 +438,7 @@ migrate_db() {
     die "could not set the admin password (log: $LOG_DIR/lectern-migrate.log)"
 }
 
-ensure_admin_password() {
-  if [[ ! -s "$ADMIN_PASSWORD_FILE" ]]; then
-    (umask 077; random_hex 12 >"$ADMIN_PASSWORD_FILE.tmp")
-    mv -f "$ADMIN_PASSWORD_FILE.tmp" "$ADMIN_PASSWORD_FILE"
-  fi
-  chmod 600 "$ADMIN_PASSWORD_FILE"
-  ADMIN_PASSWORD="$(tr -dc '0-9a-f' <"$ADMIN_PASSWORD_FILE")"
-}
+ensure_admin_password() { ADMIN_PASSWORD="$(secret_file "$ADMIN_PASSWORD_FILE" 12)"; }
 
 load_env_file() {
   [[ -s "$ENV_FILE" ]] || die "$ENV_FILE missing; run deploy/local/up.sh first"
