@@ -18,16 +18,16 @@ package main
 //     body from a file.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 const (
@@ -107,54 +107,32 @@ type provisionResults struct {
 	Seconds  float64 `json:"seconds"`
 }
 
-// call sends one JSON request to the bench API as token ("" is anonymous)
-// and wants status want. body is nil, []byte or a value to marshal; out is
-// nil, *[]byte (the raw body) or a value to unmarshal into.
-func (b *bench) call(ctx context.Context, hc *http.Client, token, method, path string, body any, want int, out any) error {
-	var rd io.Reader
-	switch v := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(v)
-	default:
-		j, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, b.o.api+path, rd)
-	if err != nil {
-		return err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
+// call sends in as JSON (nil: no body) to the bench API through c and
+// wants status want; out is nil, *[]byte (the raw body) or a value to
+// unmarshal into.
+func call(ctx context.Context, c *client.Client, method, path string, in any, want int, out any) error {
+	var resp client.Response
+	if err := c.SendJSON(ctx, method, path, in, &resp); err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: HTTP %d (want %d): %s", method, path, resp.StatusCode, want, clip(data, 400))
+	if resp.Status != want {
+		return fmt.Errorf("%s %s: HTTP %d (want %d): %s", method, path, resp.Status, want, clip(resp.Body, 400))
 	}
 	switch o := out.(type) {
 	case nil:
 	case *[]byte:
-		*o = data
+		*o = resp.Body
 	default:
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
 	return nil
+}
+
+// apiClient is a client of the bench API as the admin, through api.
+func (b *bench) apiClient(api *http.Client) *client.Client {
+	return client.New(client.WithBaseURL(b.o.api), client.WithToken(b.o.token), client.WithHTTPClient(api))
 }
 
 // keepAliveClient sends everything on at most one connection.
@@ -172,25 +150,17 @@ func (b *bench) measureCore(ctx context.Context) error {
 	c := &coreResults{Learners: o.learners, RateLimit: o.rateLimit,
 		Wrk: fmt.Sprintf("wrk -t %d -c %d -d %ds --latency", o.wrkThreads, o.wrkConns, o.wrkSeconds)}
 	b.res.Core = c
-	setup := &http.Client{Timeout: 5 * time.Minute}
+	setup := b.apiClient(&http.Client{Timeout: 5 * time.Minute})
 
 	c.BusyBefore = machineBusy(ctx, 3*time.Second)
 	logf("core: the machine kept %.2f cores busy in the 3 s before the section (the bench's own processes idle)", c.BusyBefore)
 
 	// The limiter must be on (it is part of every request's cost).
-	var me []byte
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.o.api+"/api/v1/me", nil)
-	req.Header.Set("Authorization", "Bearer "+b.o.token)
-	resp, err := setup.Do(req)
-	if err != nil {
-		return err
+	var me client.Response
+	if err := setup.GetJSON(ctx, "/api/v1/me", &me); err != nil {
+		return fmt.Errorf("GET /api/v1/me as the admin: %w", err)
 	}
-	me, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /api/v1/me as the admin: HTTP %d: %s", resp.StatusCode, clip(me, 300))
-	}
-	if lim := resp.Header.Get("X-RateLimit-Limit"); lim == "" {
+	if lim := me.Header.Get("X-RateLimit-Limit"); lim == "" {
 		b.warn("the bench API sends no X-RateLimit-Limit: its rate limiter is off, so its Redis round trip is not measured")
 	} else if c.RateLimit == "" {
 		c.RateLimit = "burst " + lim
@@ -223,7 +193,7 @@ func (b *bench) measureCore(ctx context.Context) error {
 
 // provisionLearners creates the learners through POST /users/bulk, at most
 // 10,000 a request, and returns their addresses.
-func (b *bench) provisionLearners(ctx context.Context, hc *http.Client, c *coreResults) ([]string, error) {
+func (b *bench) provisionLearners(ctx context.Context, api *client.Client, c *coreResults) ([]string, error) {
 	type user struct {
 		Email string   `json:"email"`
 		Name  string   `json:"name"`
@@ -244,7 +214,7 @@ func (b *bench) provisionLearners(ctx context.Context, hc *http.Client, c *coreR
 			Created int               `json:"created"`
 			Failed  []json.RawMessage `json:"failed"`
 		}
-		if err := b.call(ctx, hc, b.o.token, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": chunk}, http.StatusOK, &rep); err != nil {
+		if err := call(ctx, api, http.MethodPost, "/api/v1/users/bulk", map[string]any{"users": chunk}, http.StatusOK, &rep); err != nil {
 			return nil, err
 		}
 		if rep.Created != len(chunk) || len(rep.Failed) > 0 {
@@ -273,16 +243,16 @@ type courseSpec struct {
 
 // createCourse creates a course with one module of text lessons and
 // publishes it (open enrollment); it returns its id and its lessons' ids.
-func (b *bench) createCourse(ctx context.Context, hc *http.Client, s courseSpec) (string, []string, error) {
+func (b *bench) createCourse(ctx context.Context, api *client.Client, s courseSpec) (string, []string, error) {
 	var course, module struct {
 		ID string `json:"id"`
 	}
 	body := map[string]any{"title": s.Title, "summary": s.Summary, "description": s.Description, "tags": s.Tags}
-	if err := b.call(ctx, hc, b.o.token, http.MethodPost, "/api/v1/courses", body, http.StatusCreated, &course); err != nil {
+	if err := call(ctx, api, http.MethodPost, "/api/v1/courses", body, http.StatusCreated, &course); err != nil {
 		return "", nil, err
 	}
 	base := "/api/v1/courses/" + course.ID
-	if err := b.call(ctx, hc, b.o.token, http.MethodPost, base+"/modules", map[string]any{"title": "Getting started"}, http.StatusCreated, &module); err != nil {
+	if err := call(ctx, api, http.MethodPost, base+"/modules", map[string]any{"title": "Getting started"}, http.StatusCreated, &module); err != nil {
 		return "", nil, err
 	}
 	lessons := make([]string, 0, s.Lessons)
@@ -292,12 +262,12 @@ func (b *bench) createCourse(ctx context.Context, hc *http.Client, s courseSpec)
 		}
 		lb := map[string]any{"module_id": module.ID, "title": fmt.Sprintf("Lesson %d", i), "kind": "text",
 			"body": fmt.Sprintf("## Lesson %d of %s\n\n%s\n\n- read the notes\n- try the exercise\n- check your answer\n", i, s.Title, loremLesson)}
-		if err := b.call(ctx, hc, b.o.token, http.MethodPost, base+"/lessons", lb, http.StatusCreated, &l); err != nil {
+		if err := call(ctx, api, http.MethodPost, base+"/lessons", lb, http.StatusCreated, &l); err != nil {
 			return "", nil, err
 		}
 		lessons = append(lessons, l.ID)
 	}
-	if err := b.call(ctx, hc, b.o.token, http.MethodPatch, base, map[string]any{"status": "published", "enrollment": "open"}, http.StatusOK, nil); err != nil {
+	if err := call(ctx, api, http.MethodPatch, base, map[string]any{"status": "published", "enrollment": "open"}, http.StatusOK, nil); err != nil {
 		return "", nil, err
 	}
 	return course.ID, lessons, nil
@@ -306,8 +276,8 @@ func (b *bench) createCourse(ctx context.Context, hc *http.Client, s courseSpec)
 const loremLesson = "This lesson walks through the idea with a worked example, then asks you to apply it to a " +
 	"small problem of your own. Take notes as you go: the quiz at the end of the module draws on them."
 
-func (b *bench) archive(ctx context.Context, hc *http.Client, courseID string) {
-	if err := b.call(ctx, hc, b.o.token, http.MethodPatch, "/api/v1/courses/"+courseID, map[string]any{"status": "archived"}, http.StatusOK, nil); err != nil {
+func (b *bench) archive(ctx context.Context, api *client.Client, courseID string) {
+	if err := call(ctx, api, http.MethodPatch, "/api/v1/courses/"+courseID, map[string]any{"status": "archived"}, http.StatusOK, nil); err != nil {
 		b.warn("archive course %s: %v", courseID, err)
 	}
 }

@@ -9,11 +9,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 type bulkResults struct {
@@ -54,34 +55,29 @@ type enrollmentReport struct {
 
 // timedBulk sends the pre-built bulk body on the warm keep-alive client and
 // returns the wall time from sending to having read the whole answer.
-func (b *bench) timedBulk(ctx context.Context, hc *http.Client, courseID string, body []byte) (float64, *enrollmentReport, error) {
+func (b *bench) timedBulk(ctx context.Context, api *client.Client, courseID string, body []byte) (float64, *enrollmentReport, error) {
 	// Warm the connection first, so the timed request pays no connect.
-	if err := b.call(ctx, hc, b.o.token, http.MethodGet, "/api/v1/me", nil, http.StatusOK, nil); err != nil {
+	if err := call(ctx, api, http.MethodGet, "/api/v1/me", nil, http.StatusOK, nil); err != nil {
 		return 0, nil, err
 	}
 	path := "/api/v1/courses/" + courseID + "/enrollments/bulk"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.o.api+path, bytes.NewReader(body))
+	req, err := api.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+b.o.token)
 	req.Header.Set("Content-Type", "application/json")
+	var resp client.Response
 	t0 := time.Now()
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("POST %s: %w", path, err)
-	}
-	data, err := io.ReadAll(resp.Body)
+	err = api.Do(ctx, req, &resp) // returns once the whole answer is read
 	secs := time.Since(t0).Seconds()
-	resp.Body.Close()
 	if err != nil {
 		return 0, nil, fmt.Errorf("POST %s: %w", path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, nil, fmt.Errorf("POST %s: HTTP %d: %s", path, resp.StatusCode, clip(data, 400))
+	if resp.Status != http.StatusOK {
+		return 0, nil, fmt.Errorf("POST %s: HTTP %d: %s", path, resp.Status, clip(resp.Body, 400))
 	}
 	var rep enrollmentReport
-	if err := json.Unmarshal(data, &rep); err != nil {
+	if err := json.Unmarshal(resp.Body, &rep); err != nil {
 		return 0, nil, fmt.Errorf("POST %s: %w", path, err)
 	}
 	return secs, &rep, nil
@@ -89,7 +85,7 @@ func (b *bench) timedBulk(ctx context.Context, hc *http.Client, courseID string,
 
 // measureBulk enrolls the learners in a fresh course with one request, once
 // per repetition, then sends the last request again.
-func (b *bench) measureBulk(ctx context.Context, setup *http.Client, c *coreResults, emails []string) error {
+func (b *bench) measureBulk(ctx context.Context, setup *client.Client, c *coreResults, emails []string) error {
 	type row struct {
 		Email string `json:"email"`
 	}
@@ -102,7 +98,7 @@ func (b *bench) measureBulk(ctx context.Context, setup *http.Client, c *coreResu
 		return err
 	}
 	c.Bulk.Rows, c.Bulk.RequestBytes = len(rows), len(body)
-	hc := keepAliveClient()
+	oneConn := b.apiClient(keepAliveClient())
 	var courseIDs []string
 	for rep := 1; rep <= b.o.reps; rep++ {
 		id, _, err := b.createCourse(ctx, setup, courseSpec{Title: fmt.Sprintf("Compliance training %d (bulk enrollment)", rep),
@@ -113,7 +109,7 @@ func (b *bench) measureBulk(ctx context.Context, setup *http.Client, c *coreResu
 		courseIDs = append(courseIDs, id)
 		logf("core rep %d/%d: bulk enrollment of %d learners in one request (%s)", rep, b.o.reps, len(rows), human(int64(len(body))))
 		s0 := b.coreSnap()
-		secs, r, err := b.timedBulk(ctx, hc, id, body)
+		secs, r, err := b.timedBulk(ctx, oneConn, id, body)
 		if err != nil {
 			return err
 		}
@@ -128,7 +124,7 @@ func (b *bench) measureBulk(ctx context.Context, setup *http.Client, c *coreResu
 	}
 	last := courseIDs[len(courseIDs)-1]
 	logf("core: the same bulk request again on the same course (idempotency)")
-	secs, r, err := b.timedBulk(ctx, hc, last, body)
+	secs, r, err := b.timedBulk(ctx, oneConn, last, body)
 	if err != nil {
 		return err
 	}
@@ -146,7 +142,7 @@ func (b *bench) measureBulk(ctx context.Context, setup *http.Client, c *coreResu
 }
 
 // learnerIDs maps the bench learners' addresses to their ids (GET /users).
-func (b *bench) learnerIDs(ctx context.Context, hc *http.Client) (map[string]string, error) {
+func (b *bench) learnerIDs(ctx context.Context, api *client.Client) (map[string]string, error) {
 	ids := map[string]string{}
 	cursor := ""
 	for {
@@ -161,7 +157,7 @@ func (b *bench) learnerIDs(ctx context.Context, hc *http.Client) (map[string]str
 			} `json:"items"`
 			NextCursor *string `json:"next_cursor"`
 		}
-		if err := b.call(ctx, hc, b.o.token, http.MethodGet, "/api/v1/users?"+q.Encode(), nil, http.StatusOK, &page); err != nil {
+		if err := call(ctx, api, http.MethodGet, "/api/v1/users?"+q.Encode(), nil, http.StatusOK, &page); err != nil {
 			return nil, err
 		}
 		for _, u := range page.Items {
@@ -176,7 +172,7 @@ func (b *bench) learnerIDs(ctx context.Context, hc *http.Client) (map[string]str
 
 // measureOneByOne enrolls the learners one POST at a time, sequentially, on
 // one keep-alive connection.
-func (b *bench) measureOneByOne(ctx context.Context, setup *http.Client, c *coreResults, emails []string) error {
+func (b *bench) measureOneByOne(ctx context.Context, setup *client.Client, c *coreResults, emails []string) error {
 	ids, err := b.learnerIDs(ctx, setup)
 	if err != nil {
 		return err
@@ -197,8 +193,8 @@ func (b *bench) measureOneByOne(ctx context.Context, setup *http.Client, c *core
 		return err
 	}
 	path := "/api/v1/courses/" + courseID + "/enrollments"
-	hc := keepAliveClient()
-	if err := b.call(ctx, hc, b.o.token, http.MethodGet, "/api/v1/me", nil, http.StatusOK, nil); err != nil {
+	oneConn := b.apiClient(keepAliveClient())
+	if err := call(ctx, oneConn, http.MethodGet, "/api/v1/me", nil, http.StatusOK, nil); err != nil {
 		return err
 	}
 	conns := map[string]bool{}
@@ -209,25 +205,20 @@ func (b *bench) measureOneByOne(ctx context.Context, setup *http.Client, c *core
 	s0 := b.coreSnap()
 	t0 := time.Now()
 	for i, body := range bodies {
-		req, err := http.NewRequestWithContext(tctx, http.MethodPost, b.o.api+path, bytes.NewReader(body))
+		req, err := oneConn.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+b.o.token)
 		req.Header.Set("Content-Type", "application/json")
+		var resp client.Response
 		r0 := time.Now()
-		resp, err := hc.Do(req)
-		if err != nil {
-			return fmt.Errorf("request %d: POST %s: %w", i+1, path, err)
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		err = oneConn.Do(tctx, req, &resp) // returns once the whole answer is read
 		lat[i] = time.Since(r0).Seconds() * 1000
 		if err != nil {
 			return fmt.Errorf("request %d: POST %s: %w", i+1, path, err)
 		}
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("request %d: POST %s: HTTP %d (want 201): %s", i+1, path, resp.StatusCode, clip(data, 300))
+		if resp.Status != http.StatusCreated {
+			return fmt.Errorf("request %d: POST %s: HTTP %d (want 201): %s", i+1, path, resp.Status, clip(resp.Body, 300))
 		}
 	}
 	secs := time.Since(t0).Seconds()

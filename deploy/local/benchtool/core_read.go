@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 type readResults struct {
@@ -41,7 +43,7 @@ var courseTopics = []struct{ title, tag string }{
 // prepareReadPath creates the catalog and a learner enrolled in some of it
 // with some progress, saves the learner's answers to the two read paths
 // where the bench nginx serves them, and returns the learner's API token.
-func (b *bench) prepareReadPath(ctx context.Context, hc *http.Client, c *coreResults) (string, error) {
+func (b *bench) prepareReadPath(ctx context.Context, api *client.Client, c *coreResults) (string, error) {
 	logf("core: creating %d published courses of %d text lessons and a learner enrolled in %d of them", catalogCourses, lessonsPerCourse, readerCourses)
 	type made struct {
 		id      string
@@ -50,7 +52,7 @@ func (b *bench) prepareReadPath(ctx context.Context, hc *http.Client, c *coreRes
 	var courses []made
 	for i := range catalogCourses {
 		t := courseTopics[i%len(courseTopics)]
-		id, lessons, err := b.createCourse(ctx, hc, courseSpec{
+		id, lessons, err := b.createCourse(ctx, api, courseSpec{
 			Title:   t.title,
 			Summary: fmt.Sprintf("A short, practical course on %s: %d lessons of reading and exercises, about an hour in all.", strings.ToLower(t.title), lessonsPerCourse),
 			Description: fmt.Sprintf("# %s\n\nWho it is for: anyone who wants a solid start.\n\n"+
@@ -65,27 +67,28 @@ func (b *bench) prepareReadPath(ctx context.Context, hc *http.Client, c *coreRes
 		courses = append(courses, made{id, lessons})
 	}
 	email, password := "reader@"+benchEmailDomain, "bench-reader-password"
-	if err := b.call(ctx, hc, b.o.token, http.MethodPost, "/api/v1/users",
+	if err := call(ctx, api, http.MethodPost, "/api/v1/users",
 		map[string]any{"email": email, "name": "Bench Reader", "roles": []string{"learner"}, "password": password}, http.StatusCreated, nil); err != nil {
 		return "", err
 	}
 	var session struct {
 		Token string `json:"token"`
 	}
-	if err := b.call(ctx, hc, "", http.MethodPost, "/api/v1/sessions", map[string]any{"email": email, "password": password}, http.StatusCreated, &session); err != nil {
+	if err := call(ctx, api.As(""), http.MethodPost, "/api/v1/sessions", map[string]any{"email": email, "password": password}, http.StatusCreated, &session); err != nil {
 		return "", err
 	}
 	var tok struct {
 		Token string `json:"token"`
 	}
-	if err := b.call(ctx, hc, session.Token, http.MethodPost, "/api/v1/me/tokens", map[string]any{"name": "bench wrk", "scopes": []string{"*"}}, http.StatusCreated, &tok); err != nil {
+	if err := call(ctx, api.As(session.Token), http.MethodPost, "/api/v1/me/tokens", map[string]any{"name": "bench wrk", "scopes": []string{"*"}}, http.StatusCreated, &tok); err != nil {
 		return "", err
 	}
 	token := tok.Token
+	learner := api.As(token)
 	// Enrolled in readerCourses courses: none, one, two or all lessons done.
 	for i, cr := range courses[:readerCourses] {
 		base := "/api/v1/courses/" + cr.id
-		if err := b.call(ctx, hc, token, http.MethodPost, base+"/enrollments", map[string]any{}, http.StatusCreated, nil); err != nil {
+		if err := call(ctx, learner, http.MethodPost, base+"/enrollments", map[string]any{}, http.StatusCreated, nil); err != nil {
 			return "", err
 		}
 		done := i % (lessonsPerCourse + 1)
@@ -100,14 +103,14 @@ func (b *bench) prepareReadPath(ctx context.Context, hc *http.Client, c *coreRes
 			if status == "" {
 				break
 			}
-			if err := b.call(ctx, hc, token, http.MethodPost, base+"/lessons/"+l+"/progress", map[string]any{"status": status}, http.StatusOK, nil); err != nil {
+			if err := call(ctx, learner, http.MethodPost, base+"/lessons/"+l+"/progress", map[string]any{"status": status}, http.StatusOK, nil); err != nil {
 				return "", err
 			}
 		}
 	}
 	for _, p := range []struct{ path, file string }{{"/api/v1/catalog", "catalog.json"}, {"/api/v1/me/enrollments", "me-enrollments.json"}} {
 		var body []byte
-		if err := b.call(ctx, hc, token, http.MethodGet, p.path, nil, http.StatusOK, &body); err != nil {
+		if err := call(ctx, learner, http.MethodGet, p.path, nil, http.StatusOK, &body); err != nil {
 			return "", err
 		}
 		var page struct {

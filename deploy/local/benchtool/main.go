@@ -14,9 +14,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -26,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 func main() { os.Exit(run()) }
@@ -82,7 +82,8 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := &bench{o: o, http: &http.Client{Timeout: 30 * time.Second}}
+	b := &bench{o: o}
+	b.api = b.apiClient(&http.Client{Timeout: 30 * time.Second})
 	if err := b.run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtool: error:", err)
 		return 1
@@ -91,9 +92,9 @@ func run() int {
 }
 
 type bench struct {
-	o    options
-	http *http.Client
-	res  results
+	o   options
+	api *client.Client // the bench API as the admin
+	res results
 }
 
 func (b *bench) warn(format string, a ...any) {
@@ -144,16 +145,7 @@ func (b *bench) run(ctx context.Context) error {
 	b.buildRows()
 	b.print(os.Stdout)
 	if b.o.results != "" {
-		var j bytes.Buffer
-		enc := json.NewEncoder(&j)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(b.res); err != nil {
-			return err
-		}
-		if err := os.WriteFile(b.o.results, j.Bytes(), 0o644); err != nil {
-			return err
-		}
+		return b.res.write(b.o.results)
 	}
 	return nil
 }

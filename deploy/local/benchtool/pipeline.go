@@ -10,8 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 type sourceResults struct {
@@ -146,46 +146,13 @@ func (b *bench) measureSource(ctx context.Context, s source, sr *sourceResults, 
 	return nil
 }
 
-type videoResp struct {
-	ID        string     `json:"id"`
-	Status    string     `json:"status"`
-	Error     *string    `json:"error"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadyAt   *time.Time `json:"ready_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	Job       *struct {
-		State      string          `json:"state"`
-		Stage      string          `json:"stage"`
-		Error      *string         `json:"error"`
-		Ladder     json.RawMessage `json:"ladder"`
-		StartedAt  *time.Time      `json:"started_at"`
-		FinishedAt *time.Time      `json:"finished_at"`
-	} `json:"job"`
-}
-
-func (b *bench) getVideo(ctx context.Context, id string) (*videoResp, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.o.api+"/api/v1/videos/"+id, nil)
+// getVideo is GET /api/v1/videos/{id} as the admin.
+func (b *bench) getVideo(ctx context.Context, id string) (*client.Video, error) {
+	v, err := b.api.GetVideo(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+b.o.token)
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /api/v1/videos/%s: HTTP %d: %s", id, resp.StatusCode, bytes.TrimSpace(body))
-	}
-	var v videoResp
-	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, fmt.Errorf("GET /api/v1/videos/%s: %w", id, err)
 	}
-	return &v, nil
+	return v, nil
 }
 
 var uploadedRE = regexp.MustCompile(`uploaded: video (\S+)`)

@@ -1,7 +1,7 @@
 package main
 
 // The report: the table of ratios against their targets, the details
-// under it, and the formatting of figures.
+// under it, results.json, and the formatting of figures.
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -53,6 +54,18 @@ const (
 		"process (children such as ffmpeg excluded); throughput = file bytes / wall time of the CLI upload vs of one " +
 		"curl PUT to MinIO"
 )
+
+// write saves the results as indented JSON (results.json).
+func (r *results) write(path string) error {
+	var j bytes.Buffer
+	enc := json.NewEncoder(&j)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	return os.WriteFile(path, j.Bytes(), 0o644)
+}
 
 func (b *bench) buildRows() {
 	r := &b.res

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/lectern/lectern/client"
 )
 
 type uploadResults struct {
@@ -114,31 +117,23 @@ func (b *bench) measureUpload(ctx context.Context) error {
 		// The worker downloads the 2 GiB and rejects them; wait, so that no
 		// other measurement overlaps that download.
 		logf("waiting for the worker to reject video %s (random bytes)", out.ID)
-		deadline := time.Now().Add(10 * time.Minute)
-		for {
-			v, err := b.getVideo(ctx, out.ID)
-			if err != nil {
-				return err
-			}
-			if v.Status == "ready" {
-				return fmt.Errorf("video %s of random bytes became ready", out.ID)
-			}
-			if v.Status == "failed" {
-				if v.Error != nil {
-					u.RejectReason = *v.Error
-				}
-				u.RejectSecs = append(u.RejectSecs, round(v.UpdatedAt.Sub(v.CreatedAt).Seconds(), 2))
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("video %s of random bytes still %s after 10 minutes", out.ID, v.Status)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(500 * time.Millisecond):
-			}
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		v, err := b.api.WaitVideo(wctx, out.ID, func(v *client.Video) bool {
+			return v.Status == "ready" || v.Status == "failed"
+		}, 500*time.Millisecond)
+		cancel()
+		switch {
+		case err != nil && v != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("video %s of random bytes still %s after 10 minutes", out.ID, v.Status)
+		case err != nil:
+			return err
+		case v.Status == "ready":
+			return fmt.Errorf("video %s of random bytes became ready", out.ID)
 		}
+		if v.Error != nil {
+			u.RejectReason = *v.Error
+		}
+		u.RejectSecs = append(u.RejectSecs, round(v.UpdatedAt.Sub(v.CreatedAt).Seconds(), 2))
 		whwm, err := readHWM(b.o.workerPID)
 		if err != nil {
 			return err
