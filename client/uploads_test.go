@@ -198,6 +198,14 @@ func (f *fakeUploads) upload() (id string, completed []byte) {
 	return f.id, f.completed
 }
 
+// wantAssembled fails t unless the completed upload is data.
+func (f *fakeUploads) wantAssembled(t *testing.T, data []byte) {
+	t.Helper()
+	if _, got := f.upload(); !bytes.Equal(got, data) {
+		t.Errorf("the server assembled %d bytes that are not the file's %d", len(got), len(data))
+	}
+}
+
 // takePuts returns the parts PUT since the last call.
 func (f *fakeUploads) takePuts() []int {
 	f.mu.Lock()
@@ -278,8 +286,7 @@ func TestUploadResumesAfterFailedPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, completed := api.upload()
-	if id != firstID {
+	if id, _ := api.upload(); id != firstID {
 		t.Errorf("second run created upload %s, want it to resume %s", id, firstID)
 	}
 	if puts := api.takePuts(); !slices.Equal(puts, []int{3, 4}) {
@@ -291,9 +298,7 @@ func TestUploadResumesAfterFailedPart(t *testing.T) {
 	if last := second.reports[len(second.reports)-1]; !last.Done || last.Sent != 3500 {
 		t.Errorf("second run's last report %+v, want Done with all 3500 bytes", last)
 	}
-	if !bytes.Equal(completed, data) {
-		t.Errorf("the server assembled %d bytes that are not the file's %d", len(completed), len(data))
-	}
+	api.wantAssembled(t, data)
 	if v.ID != "vid-"+firstID || v.Title != "Week 1" || v.Status != "queued" {
 		t.Errorf("video %+v", v)
 	}
@@ -322,13 +327,11 @@ func TestUploadStartsAfreshWhenStateIsStale(t *testing.T) {
 	if _, err := c.Upload(ctx, path, UploadOptions{StateDir: state, Progress: log.add}); err != nil {
 		t.Fatal(err)
 	}
-	id, completed := api.upload()
+	id, _ := api.upload()
 	if id == stale || id == "gone" || log.reports[0].Resumed || log.reports[0].Sent != 0 {
 		t.Errorf("upload %s, first report %+v: want a new upload from byte 0", id, log.reports[0])
 	}
-	if !bytes.Equal(completed, data) {
-		t.Error("the server assembled other bytes than the file's")
-	}
+	api.wantAssembled(t, data)
 }
 
 func TestUploadRetriesCurablePartFailures(t *testing.T) {
@@ -370,8 +373,8 @@ func TestUploadRetriesCurablePartFailures(t *testing.T) {
 					drops++
 				}
 			}
-			_, completed := api.upload()
-			if last := log.reports[len(log.reports)-1]; drops != 1 || last.Sent != 2500 || !bytes.Equal(completed, data) {
+			api.wantAssembled(t, data)
+			if last := log.reports[len(log.reports)-1]; drops != 1 || last.Sent != 2500 {
 				t.Errorf("%d drops, last report %+v", drops, last)
 			}
 		})
@@ -390,9 +393,7 @@ func TestUploadSendsPartsInParallel(t *testing.T) {
 			if got := api.maxFlight.Load(); got != int32(parallel) {
 				t.Errorf("%d parts in flight at most, want %d", got, parallel)
 			}
-			if _, completed := api.upload(); !bytes.Equal(completed, data) {
-				t.Error("the server assembled other bytes than the file's")
-			}
+			api.wantAssembled(t, data)
 		})
 	}
 }
