@@ -1,7 +1,7 @@
 // The player's pure parts: the event emitter, the seek path and its guard, teardown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEmitter } from '../src/lib/player/events.js';
+import { createEmitter, PLAYER_EVENTS } from '../src/lib/player/events.js';
 import { createSeekPath, clampToMedia, allowAll } from '../src/lib/player/seek.js';
 import { createTeardown } from '../src/lib/player/teardown.js';
 
@@ -60,6 +60,13 @@ test('emitter: known names only, listeners must be functions', () => {
   assert.throws(() => ev.on('ready', null), /function/);
 });
 
+test('the player handle\'s events', () => {
+  assert.deepEqual(PLAYER_EVENTS, ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'play', 'pause', 'ended', 'error']);
+  const ev = createEmitter({ events: PLAYER_EVENTS });
+  for (const name of PLAYER_EVENTS) ev.on(name, () => {});
+  assert.throws(() => ev.on('checkpoint', () => {}), TypeError);
+});
+
 test('emitter: a latched event reaches late listeners once, asynchronously', async () => {
   const ev = createEmitter({ latched: ['ready'] });
   ev.emit('ready', { duration: 10 });
@@ -76,6 +83,10 @@ test('emitter: a latched event reaches late listeners once, asynchronously', asy
   ev.emit('other', 1);
   await tick();
   assert.deepEqual(got, [{ duration: 10 }, 1]);
+  ev.clear(); // destroyed: no replay either
+  ev.on('ready', (p) => got.push(p));
+  await tick();
+  assert.equal(got.length, 2);
 });
 
 /** A fake media element: time, duration and the seeks applied. */

@@ -1,18 +1,20 @@
 // The Lectern video player: mountPlayer wires the parts in ./player/ (status,
 // engines, controls, menus, seek bar, keyboard, the window.lecternPlayer test
-// surface) into one player. Used by the watch page (/watch/<id>) and the lesson
-// page (/learn/<course>/<lesson>); one player per document (it owns
-// document-level keyboard shortcuts and element ids).
+// surface) into one player and returns its handle (events, playback, seek
+// guard). Used by the watch page (/watch/<id>) and the lesson page
+// (/learn/<course>/<lesson>); one player per document (it owns document-level
+// keyboard shortcuts and element ids).
 import { api } from './api.js';
 import { createEngine } from './engines.js';
 import { formatTime } from './format.js';
 import { PLAYER_HTML, playerElements } from './player/markup.js';
+import { createEmitter, PLAYER_EVENTS } from './player/events.js';
 import { createSeekPath } from './player/seek.js';
 import { createTeardown } from './player/teardown.js';
 import { createStatus } from './player/status.js';
 import { waitUntilReady } from './player/loading.js';
 import { pickStream, ENGINE_NAMES } from './player/stream.js';
-import { publishDebugSurface } from './player/debug_surface.js';
+import { publishDebugSurface, levelInfo } from './player/debug_surface.js';
 import { savePref, savedPlayback } from './player/prefs.js';
 import { speedItems, stepSpeed } from './player/speed.js';
 import { qualityView, qualityNote } from './player/quality.js';
@@ -25,7 +27,7 @@ import { createVolume } from './player/volume.js';
 import { createFullscreen } from './player/fullscreen.js';
 import { bindKeyboard } from './player/keyboard.js';
 
-export { PLAYER_HTML };
+export { PLAYER_HTML, PLAYER_EVENTS };
 
 export function videoIdFromPath(pathname) {
   const m = /\/watch\/([^/?#]+)/.exec(pathname);
@@ -44,10 +46,11 @@ export function videoIdFromPath(pathname) {
  * @param {HTMLElement} [opts.subtitle]    element that gets duration · engine · rendition
  * @param {boolean} [opts.documentTitle]   also set document.title (default true)
  * @param {(err:ApiError)=>void} [opts.onUnauthorized] the API answered 401 (signed out)
- * @returns {{video: HTMLVideoElement}}
+ * @returns {object} the player handle (events, playback, seek guard; see player/README.md)
  */
 export function mountPlayer(host, opts = {}) {
-  if (!host.querySelector('video')) host.innerHTML = PLAYER_HTML;
+  const injected = !host.querySelector('video');
+  if (injected) host.innerHTML = PLAYER_HTML;
 
   const el = playerElements(document, opts);
   const video = el.video;
@@ -61,12 +64,15 @@ export function mountPlayer(host, opts = {}) {
     levels: [],
     playing: null,  // level currently played
     started: false, // has played (autoplay's forced mute is not saved before)
+    ready: false,   // engine attached, controls shown
+    announced: false, // 'ready' emitted
   };
   const switches = [];
   const errors = [];
 
   const td = createTeardown();
   const listen = td.listen;
+  const events = createEmitter({ events: PLAYER_EVENTS, latched: ['ready'] });
   const seekPath = createSeekPath({
     position: () => video.currentTime,
     duration,
@@ -90,6 +96,8 @@ export function mountPlayer(host, opts = {}) {
   const autohide = createAutohide({
     el, video, listen, busy: () => menus.isOpen() || seekbar.dragging(), menuOpen: () => menus.isOpen(),
   });
+  td.add(autohide.stop);
+  td.add(osd.stop);
 
   function duration() {
     const d = video.duration;
@@ -97,9 +105,11 @@ export function mountPlayer(host, opts = {}) {
     return (state.meta && state.meta.duration) || 0;
   }
 
-  /** The player gives up: error overlay. */
+  /** The player gives up: error overlay + 'error' event. */
   function fail(title, detail = '', action = null) {
+    if (td.done) return;
     status.show('error', title, detail, null, action);
+    events.emit('error', { title, message: detail || title });
   }
 
   // ---------------------------------------------------------------- boot
@@ -116,6 +126,7 @@ export function mountPlayer(host, opts = {}) {
       fail,
       onVideo: (meta) => { state.meta = meta; setTitle(meta); },
       onUnauthorized: opts.onUnauthorized || null,
+      stopped: () => td.done,
     });
     if (v) await start(v);
   }
@@ -157,6 +168,8 @@ export function mountPlayer(host, opts = {}) {
         switches.push({ t: Math.round(performance.now()), position: video.currentTime, index: level.index, height: level.height, bitrate: level.bitrate });
         renderQualityMenu();
         updateSubtitle();
+        // engines start on automatic, so before the adapter is back from createEngine this is ABR's pick
+        events.emit('qualitychange', { ...levelInfo(level), auto: state.eng ? state.eng.isAuto() : true });
       },
       onError(message) {
         errors.push({ t: Math.round(performance.now()), message });
@@ -170,8 +183,10 @@ export function mountPlayer(host, opts = {}) {
       hooks.onError(err && err.message ? err.message : String(err));
       return;
     }
+    if (td.done) { eng.destroy(); return; }
     state.eng = eng;
-    publishDebugSurface(window, eng, video, switches, errors);
+    td.add(() => eng.destroy());
+    td.add(publishDebugSurface(window, eng, video, switches, errors));
 
     el.player.dataset.state = 'ready';
     el.controls.hidden = false;
@@ -182,6 +197,15 @@ export function mountPlayer(host, opts = {}) {
     if (autoplay) video.play().catch(() => { el.bigplay.hidden = false; });
     if (v.thumbnails) thumbnails.load(v.thumbnails);
     autohide.show();
+    state.ready = true;
+    announceReady();
+  }
+
+  /** 'ready' once: the engine is attached and the duration is known. */
+  function announceReady() {
+    if (!state.ready || state.announced || el.player.dataset.state !== 'ready' || !duration()) return;
+    state.announced = true;
+    events.emit('ready', { duration: duration(), engine: state.eng.engine });
   }
 
   function applyPreferences() {
@@ -255,6 +279,7 @@ export function mountPlayer(host, opts = {}) {
     seekbar.render();
     rafId = video.paused ? 0 : requestAnimationFrame(tick);
   }
+  td.add(() => cancelAnimationFrame(rafId));
 
   function syncPlayState() {
     const paused = video.paused || video.ended;
@@ -286,18 +311,30 @@ export function mountPlayer(host, opts = {}) {
   listen(video, 'dblclick', () => { if (el.player.dataset.state === 'ready') fullscreen.toggle(); });
 
   // ---------------------------------------------------------------- media events
-  listen(video, 'play', syncPlayState);
-  listen(video, 'pause', syncPlayState);
-  listen(video, 'ended', syncPlayState);
+  const at = () => ({ currentTime: video.currentTime });
+  listen(video, 'play', () => { syncPlayState(); events.emit('play', at()); });
+  listen(video, 'pause', () => { syncPlayState(); events.emit('pause', at()); });
+  listen(video, 'ended', () => { syncPlayState(); events.emit('ended', at()); });
   listen(video, 'playing', () => { el.player.dataset.waiting = 'false'; syncPlayState(); });
   listen(video, 'waiting', () => { el.player.dataset.waiting = 'true'; });
-  listen(video, 'seeking', () => { if (!video.paused) el.player.dataset.waiting = 'true'; });
-  listen(video, 'seeked', () => { el.player.dataset.waiting = 'false'; seekbar.render(); });
+  listen(video, 'seeking', () => {
+    if (!video.paused) el.player.dataset.waiting = 'true';
+    events.emit('seeking', seekPath.seeking(video.currentTime));
+  });
+  listen(video, 'seeked', () => {
+    el.player.dataset.waiting = 'false';
+    seekbar.render();
+    events.emit('seeked', seekPath.seeked(video.currentTime));
+  });
   listen(video, 'canplay', () => { el.player.dataset.waiting = 'false'; });
-  listen(video, 'timeupdate', () => { if (!rafId) seekbar.render(); });
+  listen(video, 'timeupdate', () => {
+    if (!rafId) seekbar.render();
+    if (!video.seeking) seekPath.time(video.currentTime);
+    events.emit('timeupdate', { currentTime: video.currentTime, duration: duration() });
+  });
   listen(video, 'progress', seekbar.render);
-  listen(video, 'durationchange', () => { seekbar.render(); updateSubtitle(); });
-  listen(video, 'loadedmetadata', () => { seekbar.render(); updateSubtitle(); });
+  listen(video, 'durationchange', () => { seekbar.render(); updateSubtitle(); announceReady(); });
+  listen(video, 'loadedmetadata', () => { seekbar.render(); updateSubtitle(); announceReady(); });
   listen(video, 'volumechange', () => {
     volume.sync();
     savePref('volume', video.volume);
@@ -337,5 +374,30 @@ export function mountPlayer(host, opts = {}) {
     fail('Something went wrong', String(err && err.message || err), reload);
   });
 
-  return { video };
+  function destroy() {
+    if (td.done) return;
+    video.pause();
+    td.run(); // listeners, timers, the engine, window.lecternPlayer
+    events.clear();
+    if (injected) host.textContent = '';
+  }
+
+  return {
+    video,
+    /** #checkpoints: the layer above the video for overlays (pointer events pass through it, not its children). */
+    layer: el.checkpoints,
+    on: events.on,
+    off: events.off,
+    currentTime: () => video.currentTime,
+    duration,
+    paused: () => video.paused,
+    /** The rendition on screen {index, height, bitrate}, or null. */
+    quality: () => levelInfo(state.playing || (state.eng && state.eng.currentLevel())),
+    play: () => Promise.resolve(video.play()),
+    pause: () => video.pause(),
+    /** Seek through the seek guard → the time sought to, or null (no duration yet, or refused). */
+    seek: (t) => seekTo(t),
+    setSeekGuard: (fn) => seekPath.setGuard(fn),
+    destroy,
+  };
 }

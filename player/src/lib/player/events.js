@@ -11,6 +11,9 @@
 // next microtask (so a late subscriber still learns the player is ready).
 // With `events` given, an unknown name throws (catches typos in on('…')).
 
+/** The events of the player handle (payloads in player/README.md). */
+export const PLAYER_EVENTS = ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'play', 'pause', 'ended', 'error'];
+
 export function createEmitter({ events = null, latched = [], onError = (err) => console.error(err) } = {}) {
   const known = events ? new Set(events) : null;
   const sticky = new Set(latched);
@@ -62,10 +65,11 @@ export function createEmitter({ events = null, latched = [], onError = (err) => 
       check(name);
       return (byName.get(name) || []).length;
     },
-    /** Drop every listener (the player is being destroyed). */
+    /** Drop every listener and every latched payload (the player is being destroyed). */
     clear() {
       for (const list of byName.values()) for (const entry of list) entry.active = false;
       byName = new Map();
+      last.clear();
     },
   };
 }
