@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/database"
@@ -24,13 +25,13 @@ import (
 type courseEnv struct {
 	t   *testing.T
 	db  *pgxpool.Pool
-	api *testenv.API
+	api *apptest.API
 	org string
 }
 
 func newCourseEnv(t *testing.T) *courseEnv {
 	db := testenv.DB(t)
-	e := &courseEnv{t: t, db: db, api: testenv.StartApp(t, db, testenv.AppOptions{})}
+	e := &courseEnv{t: t, db: db, api: apptest.StartApp(t, db, apptest.AppOptions{})}
 	e.sql(`select org_id::text from users where email = 'admin@localhost'`).Scan(&e.org)
 	return e
 }
@@ -66,9 +67,9 @@ func (e *courseEnv) user(org, email string, roles ...string) *courseUser {
 	return u
 }
 
-// admin is the bootstrap admin (testenv.Token).
+// admin is the bootstrap admin (apptest.Token).
 func (e *courseEnv) admin() *courseUser {
-	u := &courseUser{e: e, token: testenv.Token}
+	u := &courseUser{e: e, token: apptest.Token}
 	e.sql(`select id::text from users where email = 'admin@localhost'`).Scan(&u.ID)
 	return u
 }

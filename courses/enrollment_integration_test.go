@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/database"
@@ -22,7 +23,7 @@ import (
 type enrEnv struct {
 	t     *testing.T
 	db    *pgxpool.Pool
-	api   *testenv.API
+	api   *apptest.API
 	org   string
 	admin string
 }
@@ -30,10 +31,10 @@ type enrEnv struct {
 func enrStart(t *testing.T) *enrEnv {
 	t.Helper()
 	db := testenv.DB(t)
-	api := testenv.StartApp(t, db, testenv.AppOptions{})
+	api := apptest.StartApp(t, db, apptest.AppOptions{})
 	e := &enrEnv{t: t, db: db, api: api}
 	err := db.QueryRow(context.Background(), `select org_id, user_id from tokens where hash = $1`,
-		auth.HashSecret(testenv.Token)).Scan(&e.org, &e.admin)
+		auth.HashSecret(apptest.Token)).Scan(&e.org, &e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}

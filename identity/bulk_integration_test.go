@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/identity"
-	"github.com/lectern/lectern/internal/testenv"
 )
 
 const bulkRows = 10000
@@ -27,7 +27,7 @@ func hrRecord(i int) map[string]any {
 func (e *env) bulk(body any, ctype ...string) identity.BulkReport {
 	e.t.Helper()
 	start := time.Now()
-	r := e.do("POST", "/api/v1/users/bulk", testenv.Token, body, ctype...)
+	r := e.do("POST", "/api/v1/users/bulk", apptest.Token, body, ctype...)
 	e.want(r, 200, "bulk")
 	e.t.Logf("bulk of %d bytes: %s", len(fmt.Sprint(body)), time.Since(start))
 	var rep identity.BulkReport
@@ -119,7 +119,7 @@ func TestBulkProvisioning(t *testing.T) {
 	if err := e.db.QueryRow(ctx, `select id from users where email = $1`, email(2)).Scan(&id2); err != nil {
 		t.Fatal(err)
 	}
-	e.want(e.do("PATCH", "/api/v1/users/"+id2, testenv.Token, map[string]any{"password": password}), 200, "set password")
+	e.want(e.do("PATCH", "/api/v1/users/"+id2, apptest.Token, map[string]any{"password": password}), 200, "set password")
 	sess2 := e.signIn(email(2))
 
 	var csv strings.Builder
@@ -246,7 +246,7 @@ func TestBulkGroupSyncAndMatching(t *testing.T) {
 		{"xml", "<users/>", "application/xml", 415, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if r := e.do("POST", "/api/v1/users/bulk", testenv.Token, tc.body, tc.ctype); r.Status != tc.status || r.field() != tc.field {
+			if r := e.do("POST", "/api/v1/users/bulk", apptest.Token, tc.body, tc.ctype); r.Status != tc.status || r.field() != tc.field {
 				t.Fatalf("got %d %s", r.Status, r.Raw)
 			}
 		})
@@ -255,7 +255,7 @@ func TestBulkGroupSyncAndMatching(t *testing.T) {
 	for i := range many {
 		many[i] = map[string]any{"email": email(i), "name": "x"}
 	}
-	if r := e.do("POST", "/api/v1/users/bulk", testenv.Token, map[string]any{"users": many}); r.Status != 400 || r.field() != "users" {
+	if r := e.do("POST", "/api/v1/users/bulk", apptest.Token, map[string]any{"users": many}); r.Status != 400 || r.field() != "users" {
 		t.Fatalf("10,001 rows: %d %s", r.Status, r.Raw)
 	}
 }

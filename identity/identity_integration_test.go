@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/identity"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/testenv"
@@ -22,13 +23,13 @@ const password = "correct horse battery"
 type env struct {
 	t   *testing.T
 	db  *pgxpool.Pool
-	api *testenv.API
+	api *apptest.API
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
 	db := testenv.DB(t)
-	return &env{t: t, db: db, api: testenv.StartApp(t, db, testenv.AppOptions{})}
+	return &env{t: t, db: db, api: apptest.StartApp(t, db, apptest.AppOptions{})}
 }
 
 type result struct {
@@ -111,7 +112,7 @@ func (e *env) user(email string, roles ...string) string {
 	if len(roles) == 0 {
 		roles = []string{"learner"}
 	}
-	r := e.do("POST", "/api/v1/users", testenv.Token, map[string]any{"email": email, "name": "Name of " + email, "roles": roles, "password": password})
+	r := e.do("POST", "/api/v1/users", apptest.Token, map[string]any{"email": email, "name": "Name of " + email, "roles": roles, "password": password})
 	e.want(r, 201, "create user "+email)
 	return r.Body["id"].(string)
 }
@@ -164,7 +165,7 @@ func TestSignIn(t *testing.T) {
 
 	// Failures are one indistinct 401; bad input is 400 naming the field.
 	inactive := e.user("gone@example.com")
-	e.want(e.do("PATCH", "/api/v1/users/"+inactive, testenv.Token, map[string]any{"active": false}), 200, "deactivate")
+	e.want(e.do("PATCH", "/api/v1/users/"+inactive, apptest.Token, map[string]any{"active": false}), 200, "deactivate")
 	for _, tc := range []struct {
 		name        string
 		body        any
@@ -309,10 +310,10 @@ func TestUsers(t *testing.T) {
 	e.want(e.do("GET", "/api/v1/groups", lea, nil), 403, "learner lists groups")
 	e.want(e.do("GET", "/api/v1/users/"+learner, lea, nil), 200, "learner reads self")
 	e.want(e.do("GET", "/api/v1/users/"+admin, lea, nil), 404, "learner reads another")
-	e.want(e.do("GET", "/api/v1/users/nope", testenv.Token, nil), 404, "malformed id")
+	e.want(e.do("GET", "/api/v1/users/nope", apptest.Token, nil), 404, "malformed id")
 
 	// Create: defaults, normalisation, validation.
-	r := e.do("POST", "/api/v1/users", testenv.Token, map[string]any{"email": "New@Example.COM", "name": " New ", "external_id": "H-1"})
+	r := e.do("POST", "/api/v1/users", apptest.Token, map[string]any{"email": "New@Example.COM", "name": " New ", "external_id": "H-1"})
 	e.want(r, 201, "create")
 	var u struct {
 		ID         string   `json:"id"`
@@ -348,21 +349,21 @@ func TestUsers(t *testing.T) {
 		{"taken external id", map[string]any{"email": "a@b.io", "name": "A", "external_id": "H-1"}, 409, "external_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if r := e.do("POST", "/api/v1/users", testenv.Token, tc.body); r.Status != tc.status || r.field() != tc.field {
+			if r := e.do("POST", "/api/v1/users", apptest.Token, tc.body); r.Status != tc.status || r.field() != tc.field {
 				t.Fatalf("got %d %s", r.Status, r.Raw)
 			}
 		})
 	}
 
 	// Patch.
-	r = e.do("PATCH", "/api/v1/users/"+u.ID, testenv.Token, map[string]any{"name": "Renamed", "roles": []string{"learner", "instructor"}, "external_id": nil})
+	r = e.do("PATCH", "/api/v1/users/"+u.ID, apptest.Token, map[string]any{"name": "Renamed", "roles": []string{"learner", "instructor"}, "external_id": nil})
 	e.want(r, 200, "patch")
 	if r.Body["name"] != "Renamed" || r.Body["external_id"] != nil || fmt.Sprint(r.Body["roles"]) != "[instructor learner]" {
 		t.Fatalf("patched %s", r.Raw)
 	}
-	e.want(e.do("PATCH", "/api/v1/users/"+u.ID, testenv.Token, map[string]any{"email": "lea@example.com"}), 409, "patch to taken email")
-	e.want(e.do("PATCH", "/api/v1/users/"+u.ID, testenv.Token, map[string]any{"active": "no"}), 400, "active of wrong type")
-	e.want(e.do("PATCH", "/api/v1/users/00000000-0000-0000-0000-000000000000", testenv.Token, map[string]any{"name": "X"}), 404, "patch unknown")
+	e.want(e.do("PATCH", "/api/v1/users/"+u.ID, apptest.Token, map[string]any{"email": "lea@example.com"}), 409, "patch to taken email")
+	e.want(e.do("PATCH", "/api/v1/users/"+u.ID, apptest.Token, map[string]any{"active": "no"}), 400, "active of wrong type")
+	e.want(e.do("PATCH", "/api/v1/users/00000000-0000-0000-0000-000000000000", apptest.Token, map[string]any{"name": "X"}), 404, "patch unknown")
 
 	// No lock-out: an admin keeps their own admin role and stays active.
 	r = e.do("PATCH", "/api/v1/users/"+admin, rootSess, map[string]any{"roles": []string{"instructor"}})
@@ -393,30 +394,30 @@ func TestUsers(t *testing.T) {
 
 	// List with filters and a cursor.
 	// Instructors: admin@localhost (bootstrap), new@, root@.
-	r = e.do("GET", "/api/v1/users?role=instructor&limit=2", testenv.Token, nil)
+	r = e.do("GET", "/api/v1/users?role=instructor&limit=2", apptest.Token, nil)
 	e.want(r, 200, "list instructors")
 	items := r.Body["items"].([]any)
 	if len(items) != 2 || items[1].(map[string]any)["email"] != "new@example.com" || r.Body["next_cursor"] == nil {
 		t.Fatalf("page 1 %s", r.Raw)
 	}
-	r = e.do("GET", "/api/v1/users?role=instructor&limit=2&cursor="+r.Body["next_cursor"].(string), testenv.Token, nil)
+	r = e.do("GET", "/api/v1/users?role=instructor&limit=2&cursor="+r.Body["next_cursor"].(string), apptest.Token, nil)
 	if items := r.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["email"] != "root@example.com" || r.Body["next_cursor"] != nil {
 		t.Fatalf("page 2 %s", r.Raw)
 	}
-	r = e.do("GET", "/api/v1/users?q=LEA", testenv.Token, nil)
+	r = e.do("GET", "/api/v1/users?q=LEA", apptest.Token, nil)
 	if items := r.Body["items"].([]any); len(items) != 1 {
 		t.Fatalf("q %s", r.Raw)
 	}
-	e.want(e.do("GET", "/api/v1/users?role=boss", testenv.Token, nil), 400, "bad role filter")
-	e.want(e.do("GET", "/api/v1/users?active=maybe", testenv.Token, nil), 400, "bad active filter")
+	e.want(e.do("GET", "/api/v1/users?role=boss", apptest.Token, nil), 400, "bad role filter")
+	e.want(e.do("GET", "/api/v1/users?active=maybe", apptest.Token, nil), 400, "bad active filter")
 
 	// Another organization's user is invisible.
 	_, other, err := identity.CreateOrg(context.Background(), e.db, identity.NewOrg{Slug: "acme", Name: "Acme", AdminEmail: "boss@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.want(e.do("GET", "/api/v1/users/"+other, testenv.Token, nil), 404, "other org's user")
-	e.want(e.do("PATCH", "/api/v1/users/"+other, testenv.Token, map[string]any{"name": "x"}), 404, "patch other org's user")
+	e.want(e.do("GET", "/api/v1/users/"+other, apptest.Token, nil), 404, "other org's user")
+	e.want(e.do("PATCH", "/api/v1/users/"+other, apptest.Token, map[string]any{"name": "x"}), 404, "patch other org's user")
 }
 
 func TestGroups(t *testing.T) {
@@ -424,11 +425,11 @@ func TestGroups(t *testing.T) {
 	ctx := context.Background()
 	a, b := e.user("a@example.com"), e.user("b@example.com")
 
-	r := e.do("POST", "/api/v1/groups", testenv.Token, map[string]any{"name": "Sales"})
+	r := e.do("POST", "/api/v1/groups", apptest.Token, map[string]any{"name": "Sales"})
 	e.want(r, 201, "create group")
 	g := r.Body["id"].(string)
-	e.want(e.do("POST", "/api/v1/groups", testenv.Token, map[string]any{"name": "Sales"}), 409, "duplicate group")
-	e.want(e.do("POST", "/api/v1/groups", testenv.Token, map[string]any{"name": ""}), 400, "empty name")
+	e.want(e.do("POST", "/api/v1/groups", apptest.Token, map[string]any{"name": "Sales"}), 409, "duplicate group")
+	e.want(e.do("POST", "/api/v1/groups", apptest.Token, map[string]any{"name": ""}), 400, "empty name")
 
 	// An enrollment rule on the group: new members are enrolled by the
 	// group_members trigger.
@@ -439,11 +440,11 @@ func TestGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r = e.do("POST", "/api/v1/groups/"+g+"/members", testenv.Token, map[string]any{"user_ids": []string{a}})
+	r = e.do("POST", "/api/v1/groups/"+g+"/members", apptest.Token, map[string]any{"user_ids": []string{a}})
 	if r.Status != 200 || r.Body["added"] != 1.0 || r.Body["already"] != 0.0 {
 		t.Fatalf("add by id: %d %s", r.Status, r.Raw)
 	}
-	r = e.do("POST", "/api/v1/groups/"+g+"/members", testenv.Token, map[string]any{"emails": []string{"A@example.com", "b@example.com"}})
+	r = e.do("POST", "/api/v1/groups/"+g+"/members", apptest.Token, map[string]any{"emails": []string{"A@example.com", "b@example.com"}})
 	if r.Status != 200 || r.Body["added"] != 1.0 || r.Body["already"] != 1.0 {
 		t.Fatalf("add by email: %d %s", r.Status, r.Raw)
 	}
@@ -464,35 +465,35 @@ func TestGroups(t *testing.T) {
 		{"neither", map[string]any{}, 400, "user_ids"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if r := e.do("POST", "/api/v1/groups/"+g+"/members", testenv.Token, tc.body); r.Status != tc.status || r.field() != tc.field {
+			if r := e.do("POST", "/api/v1/groups/"+g+"/members", apptest.Token, tc.body); r.Status != tc.status || r.field() != tc.field {
 				t.Fatalf("got %d %s", r.Status, r.Raw)
 			}
 		})
 	}
 
-	r = e.do("GET", "/api/v1/groups/"+g+"/members", testenv.Token, nil)
+	r = e.do("GET", "/api/v1/groups/"+g+"/members", apptest.Token, nil)
 	if items := r.Body["items"].([]any); r.Status != 200 || len(items) != 2 {
 		t.Fatalf("members %d %s", r.Status, r.Raw)
 	}
-	r = e.do("GET", "/api/v1/users/"+a, testenv.Token, nil)
+	r = e.do("GET", "/api/v1/users/"+a, apptest.Token, nil)
 	if gs := r.Body["groups"].([]any); len(gs) != 1 || gs[0].(map[string]any)["name"] != "Sales" {
 		t.Fatalf("user groups %s", r.Raw)
 	}
-	r = e.do("GET", "/api/v1/users?group_id="+g, testenv.Token, nil)
+	r = e.do("GET", "/api/v1/users?group_id="+g, apptest.Token, nil)
 	if items := r.Body["items"].([]any); len(items) != 2 {
 		t.Fatalf("users in group %s", r.Raw)
 	}
-	e.want(e.do("DELETE", "/api/v1/groups/"+g+"/members/"+b, testenv.Token, nil), 204, "remove member")
-	e.want(e.do("DELETE", "/api/v1/groups/"+g+"/members/"+b, testenv.Token, nil), 404, "remove non-member")
-	r = e.do("PATCH", "/api/v1/groups/"+g, testenv.Token, map[string]any{"name": "Field sales"})
+	e.want(e.do("DELETE", "/api/v1/groups/"+g+"/members/"+b, apptest.Token, nil), 204, "remove member")
+	e.want(e.do("DELETE", "/api/v1/groups/"+g+"/members/"+b, apptest.Token, nil), 404, "remove non-member")
+	r = e.do("PATCH", "/api/v1/groups/"+g, apptest.Token, map[string]any{"name": "Field sales"})
 	if r.Status != 200 || r.Body["name"] != "Field sales" || r.Body["member_count"] != 1.0 {
 		t.Fatalf("rename %d %s", r.Status, r.Raw)
 	}
-	r = e.do("GET", "/api/v1/groups", testenv.Token, nil)
+	r = e.do("GET", "/api/v1/groups", apptest.Token, nil)
 	if items := r.Body["items"].([]any); r.Status != 200 || len(items) != 1 {
 		t.Fatalf("groups %s", r.Raw)
 	}
-	e.want(e.do("DELETE", "/api/v1/groups/"+g, testenv.Token, nil), 204, "delete group")
-	e.want(e.do("GET", "/api/v1/groups/"+g, testenv.Token, nil), 404, "deleted group")
-	e.want(e.do("POST", "/api/v1/groups/"+g+"/members", testenv.Token, map[string]any{"user_ids": []string{a}}), 404, "members of deleted group")
+	e.want(e.do("DELETE", "/api/v1/groups/"+g, apptest.Token, nil), 204, "delete group")
+	e.want(e.do("GET", "/api/v1/groups/"+g, apptest.Token, nil), 404, "deleted group")
+	e.want(e.do("POST", "/api/v1/groups/"+g+"/members", apptest.Token, map[string]any{"user_ids": []string{a}}), 404, "members of deleted group")
 }

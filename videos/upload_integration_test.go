@@ -18,21 +18,22 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/worker"
 )
 
-const token = testenv.Token
+const token = apptest.Token
 
-type api = testenv.API
+type api = apptest.API
 
 func startAPI(t *testing.T, db *pgxpool.Pool, bs *blob.Store, q *worker.Client, chunk int64, now func() time.Time) *api {
-	return testenv.StartAPI(t, db, bs, q, chunk, now)
+	return apptest.StartAPI(t, db, bs, q, chunk, now)
 }
 
-func sum(b []byte) string { return testenv.SHA256(b) }
+func sum(b []byte) string { return apptest.SHA256(b) }
 
 type upload struct {
 	ID         string `json:"id"`
@@ -108,7 +109,7 @@ func TestUploadResumesAfterCutConnectionAndRestart(t *testing.T) {
 		t.Fatalf("after restart: received %+v", got.Received)
 	}
 	// Part 3 is checked with CRC32C, part 2 with SHA-256: both are accepted.
-	if code, body := a.PutPartCRC(u.ID, 3, part(3)); code != 200 || body["crc32c"] != testenv.CRC32C(part(3)) {
+	if code, body := a.PutPartCRC(u.ID, 3, part(3)); code != 200 || body["crc32c"] != apptest.CRC32C(part(3)) {
 		t.Fatalf("part 3: %d %v", code, body)
 	}
 	if code, body := a.PutPart(u.ID, 2, part(2)); code != 200 {

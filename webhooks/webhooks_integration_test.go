@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
@@ -70,14 +71,14 @@ func (r *receiver) calls() []received {
 type rig struct {
 	t    *testing.T
 	db   *pgxpool.Pool
-	api  *testenv.API
+	api  *apptest.API
 	org  string
 	user string
 }
 
 func newRig(t *testing.T) *rig {
 	db := testenv.DB(t)
-	r := &rig{t: t, db: db, api: testenv.StartApp(t, db, testenv.AppOptions{})}
+	r := &rig{t: t, db: db, api: apptest.StartApp(t, db, apptest.AppOptions{})}
 	if err := db.QueryRow(context.Background(), `select org_id, id from users where email = 'admin@localhost'`).Scan(&r.org, &r.user); err != nil {
 		t.Fatal(err)
 	}

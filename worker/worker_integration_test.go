@@ -12,6 +12,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
@@ -19,7 +20,7 @@ import (
 )
 
 func TestPipelinePublishesHLSAndDASH(t *testing.T) {
-	r := testenv.NewPipeline(t, nil)
+	r := apptest.NewPipeline(t, nil)
 	r.StartWorker()
 	up := r.API.UploadFile(testenv.Clip(t, 5, "320x240", true))
 	v := r.WaitVideo(up.VideoID, 3*time.Minute)
@@ -72,7 +73,7 @@ func deref(s *string) string {
 // A duplicated task and a task re-run after a crash both leave exactly one
 // set of renditions.
 func TestRetriedTaskLeavesExactlyOneResult(t *testing.T) {
-	r := testenv.NewPipeline(t, nil)
+	r := apptest.NewPipeline(t, nil)
 	r.StartWorker()
 	up := r.API.UploadFile(testenv.Clip(t, 3, "320x240", true))
 	if v := r.WaitVideo(up.VideoID, 3*time.Minute); v.Status != "ready" {
@@ -114,7 +115,7 @@ func TestRetriedTaskLeavesExactlyOneResult(t *testing.T) {
 }
 
 func TestBadUploadFailsWithAReasonAndTheQueueGoesOn(t *testing.T) {
-	r := testenv.NewPipeline(t, nil)
+	r := apptest.NewPipeline(t, nil)
 	r.StartWorker()
 	bad := filepath.Join(t.TempDir(), "notes.mp4")
 	if err := os.WriteFile(bad, []byte(strings.Repeat("these are my lecture notes, not a video\n", 200)), 0o644); err != nil {
@@ -145,7 +146,7 @@ func TestBadUploadFailsWithAReasonAndTheQueueGoesOn(t *testing.T) {
 }
 
 func TestCancelKillsFFmpegAndCleansUp(t *testing.T) {
-	r := testenv.NewPipeline(t, nil)
+	r := apptest.NewPipeline(t, nil)
 	r.StartWorker()
 	up := r.API.UploadFile(testenv.Clip(t, 40, "640x360", true))
 	r.WaitStage(up.EncodeID, "encoding")
@@ -181,7 +182,7 @@ func TestCancelKillsFFmpegAndCleansUp(t *testing.T) {
 func TestPublishSurvivesMinIORestart(t *testing.T) {
 	mio := testenv.MinIO(t)
 	bs := testenv.BucketAt(t, mio.Addr)
-	r := testenv.NewPipeline(t, bs)
+	r := apptest.NewPipeline(t, bs)
 	r.StartWorker()
 	up := r.API.UploadFile(testenv.Clip(t, 12, "640x360", true))
 	// MinIO goes away while the worker encodes and is still away when it

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/testenv"
 )
 
@@ -24,10 +25,10 @@ func lastJSON(t *testing.T, out string) map[string]any {
 // The CLI uploads through the public API, waits, and prints the contract
 // JSON; a file that is not a video makes it exit non-zero with the reason.
 func TestVideoUploadWaitJSON(t *testing.T) {
-	p := testenv.NewPipeline(t, nil)
+	p := apptest.NewPipeline(t, nil)
 	p.StartWorker()
 	t.Setenv("LECTERN_API", p.API.Base)
-	t.Setenv("LECTERN_TOKEN", testenv.Token)
+	t.Setenv("LECTERN_TOKEN", apptest.Token)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 
 	var stdout, stderr bytes.Buffer

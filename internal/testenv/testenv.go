@@ -1,6 +1,8 @@
 // Package testenv gives integration tests real services from the local
-// stack (`make up`): a fresh PostgreSQL schema, a fresh MinIO bucket, and
-// helpers to start private MinIO and Redis servers a test may restart.
+// stack (`make up`): a fresh PostgreSQL schema, a fresh MinIO bucket,
+// private MinIO and Redis servers a test may restart, and small media clips
+// made by ffmpeg. It is plumbing and knows no domain; app/apptest starts the
+// whole application on top of it.
 //
 // Integration tests run when LECTERN_INTEGRATION=1, which `make test` sets
 // after starting the stack. Without it they skip with a message saying so;
@@ -16,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -302,4 +305,23 @@ func Redis(t testing.TB) *Server {
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// Clip generates a small lecture-like clip with ffmpeg.
+func Clip(t *testing.T, seconds int, size string, audio bool) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "clip.mp4")
+	args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=" + size + ":r=25:d=" + strconv.Itoa(seconds)}
+	if audio {
+		args = append(args, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d="+strconv.Itoa(seconds))
+	}
+	args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
+	if audio {
+		args = append(args, "-c:a", "aac", "-shortest")
+	}
+	args = append(args, out)
+	if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("generate clip: %v\n%s", err, b)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package server_test
+package app_test
 
 import (
 	"fmt"
@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/internal/config"
-	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/player"
 )
@@ -189,7 +189,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &server.Deps{})
+	app := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &app.Deps{})
 	for _, r := range app.GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Method == "CONNECT" || r.Method == "TRACE" || r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/player") || r.Path == "/" {
 			continue

@@ -1,4 +1,4 @@
-package server_test
+package app_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/worker"
@@ -76,13 +77,13 @@ func newOrg(t *testing.T, db *pgxpool.Pool, slug string) *org {
 
 // startMatrix starts the whole app on a fresh schema and bucket, with a
 // private Redis for its queue, and two organizations named from prefix.
-func startMatrix(t *testing.T, prefix string) (*pgxpool.Pool, *testenv.API, *org, *org) {
+func startMatrix(t *testing.T, prefix string) (*pgxpool.Pool, *apptest.API, *org, *org) {
 	t.Helper()
 	db := testenv.DB(t)
 	rd := testenv.Redis(t)
 	q := worker.NewClient(asynq.RedisClientOpt{Addr: rd.Addr})
 	t.Cleanup(func() { q.Close() })
-	api := testenv.StartApp(t, db, testenv.AppOptions{Blob: testenv.Bucket(t), Queue: q})
+	api := apptest.StartApp(t, db, apptest.AppOptions{Blob: testenv.Bucket(t), Queue: q})
 	return db, api, newOrg(t, db, prefix+"-a-"+testenv.RandomID(3)), newOrg(t, db, prefix+"-b-"+testenv.RandomID(3))
 }
 

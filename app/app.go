@@ -2,7 +2,7 @@
 // authentication, the per-request tenant transaction), every domain's
 // routes, the OpenAPI document and the pages. The binary and the
 // integration tests build the same app from here.
-package server
+package app
 
 import (
 	"context"

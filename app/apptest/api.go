@@ -1,4 +1,7 @@
-package testenv
+// Package apptest is the app-level test harness: the whole application
+// (app.New) on a loopback port over testenv's services, an admin token, and
+// the pipeline rig (API + worker + private Redis) the media tests drive.
+package apptest
 
 import (
 	"bytes"
@@ -18,10 +21,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/identity"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/config"
-	"github.com/lectern/lectern/internal/server"
+	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
 )
 
@@ -73,14 +77,14 @@ func StartApp(t testing.TB, db *pgxpool.Pool, o AppOptions) *API {
 	if o.Config != nil {
 		o.Config(cfg)
 	}
-	app := server.New(cfg, log, &server.Deps{System: db, Tenant: TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Now: o.Now})
+	srv := app.New(cfg, log, &app.Deps{System: db, Tenant: testenv.TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Now: o.Now})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go app.Listener(ln)
+	go srv.Listener(ln)
 	a := &API{t: t, Base: "http://" + ln.Addr().String()}
-	a.Stop = func() { _ = app.ShutdownWithTimeout(5 * time.Second) }
+	a.Stop = func() { _ = srv.ShutdownWithTimeout(5 * time.Second) }
 	t.Cleanup(a.Stop)
 	return a
 }

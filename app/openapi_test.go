@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/config"
-	"github.com/lectern/lectern/internal/server"
 )
 
 // Every route the app serves is described in the OpenAPI document, and the
@@ -32,10 +32,10 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &server.Deps{})
+	srv := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &app.Deps{})
 	param := regexp.MustCompile(`:(\w+)`)
 	served := map[string]bool{}
-	for _, r := range app.GetRoutes(true) {
+	for _, r := range srv.GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Method == "CONNECT" || r.Method == "TRACE" || r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/player") || r.Path == "/" {
 			continue
 		}

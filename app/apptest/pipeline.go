@@ -1,13 +1,10 @@
-package testenv
+package apptest
 
 import (
 	"context"
 	"io"
 	"log/slog"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/worker"
 )
@@ -36,11 +34,11 @@ type Pipeline struct {
 // NewPipeline builds the rig; bs nil means a new bucket on the stack's MinIO.
 func NewPipeline(t *testing.T, bs *blob.Store) *Pipeline {
 	t.Helper()
-	db := DB(t)
+	db := testenv.DB(t)
 	if bs == nil {
-		bs = Bucket(t)
+		bs = testenv.Bucket(t)
 	}
-	rd := Redis(t)
+	rd := testenv.Redis(t)
 	ropt := asynq.RedisClientOpt{Addr: rd.Addr}
 	q := worker.NewClient(ropt)
 	t.Cleanup(func() { q.Close() })
@@ -104,25 +102,6 @@ func (r *Pipeline) WaitStage(encodeID string, stages ...string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	r.t.Fatalf("encode %s never reached %v", encodeID, stages)
-}
-
-// Clip generates a small lecture-like clip with ffmpeg.
-func Clip(t *testing.T, seconds int, size string, audio bool) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "clip.mp4")
-	args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=" + size + ":r=25:d=" + strconv.Itoa(seconds)}
-	if audio {
-		args = append(args, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d="+strconv.Itoa(seconds))
-	}
-	args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
-	if audio {
-		args = append(args, "-c:a", "aac", "-shortest")
-	}
-	args = append(args, out)
-	if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
-		t.Fatalf("generate clip: %v\n%s", err, b)
-	}
-	return out
 }
 
 // Keys lists the objects under prefix, sorted.

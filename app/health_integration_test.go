@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/internal/config"
-	"github.com/lectern/lectern/internal/server"
 	"github.com/lectern/lectern/internal/testenv"
 )
 
@@ -30,16 +30,16 @@ func TestHealthzFollowsEveryDependency(t *testing.T) {
 	// connect migrates; point it at a throwaway schema of the test database.
 	db := testenv.DB(t)
 	cfg.DatabaseURL = db.Config().ConnString()
-	d, err := connect(context.Background(), cfg, log)
+	d, err := app.Connect(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.close()
-	app := server.New(cfg, log, d.server())
+	defer d.Close()
+	srv := app.New(cfg, log, d.Deps())
 
 	check := func(want int, failing string) {
 		t.Helper()
-		resp, err := app.Test(httptest.NewRequest("GET", "/healthz", nil), 10_000)
+		resp, err := srv.Test(httptest.NewRequest("GET", "/healthz", nil), 10_000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package idempotency_test
+package app_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/idempotency"
 	"github.com/lectern/lectern/internal/testenv"
 )
@@ -18,10 +19,10 @@ type response struct {
 	body   string
 }
 
-func post(t *testing.T, api *testenv.API, path, body, key string) response {
+func post(t *testing.T, api *apptest.API, path, body, key string) response {
 	t.Helper()
 	req, _ := http.NewRequest("POST", api.Base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testenv.Token)
+	req.Header.Set("Authorization", "Bearer "+apptest.Token)
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set(idempotency.Header, key)
@@ -37,7 +38,7 @@ func post(t *testing.T, api *testenv.API, path, body, key string) response {
 
 func TestIdempotencyKey(t *testing.T) {
 	db := testenv.DB(t)
-	api := testenv.StartApp(t, db, testenv.AppOptions{})
+	api := apptest.StartApp(t, db, apptest.AppOptions{})
 	ctx := context.Background()
 	hooks := func() int {
 		var n int
