@@ -17,11 +17,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lectern/lectern/courses"
+	"github.com/lectern/lectern/enrollments"
 	"github.com/lectern/lectern/identity"
 	"github.com/lectern/lectern/internal/apidoc"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/cdn"
+	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
@@ -43,8 +45,8 @@ type Deps struct {
 	Queue  videos.Queue
 	// Checks are the health checks /healthz runs, by dependency name.
 	Checks map[string]func(context.Context) error
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	// Clock is the time every component reads (the real clock when nil).
+	Clock clock.Clock
 	// Redis keeps the per-token rate limits; nil turns rate limiting off.
 	Redis redis.UniversalClient
 }
@@ -56,7 +58,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		JSONBodyLimit: cfg.JSONBodyLimit,
 		Streamed:      []string{"/api/v1/uploads/"},
 		BulkBodyLimit: cfg.BulkBodyLimit,
-		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, webhooks.Errors),
+		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors),
 	})
 	app.Get("/healthz", health(d.Checks))
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
@@ -66,7 +68,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	authn := &auth.Authenticator{DB: d.System}
 	app.Use(authn.Middleware())
 
-	media := &cdn.Signer{Base: cfg.CDNURL, Secret: cfg.MediaSecret, TTL: cfg.MediaURLTTL, Now: d.Now}
+	media := &cdn.Signer{Base: cfg.CDNURL, Secret: cfg.MediaSecret, TTL: cfg.MediaURLTTL, Clock: d.Clock}
 	v1 := app.Group("/api/v1")
 	// Before the tenant transaction: a refused request costs no connection.
 	v1.Use(ratelimit.Middleware(d.Redis, float64(cfg.RateLimit), cfg.RateBurst, log))
@@ -78,14 +80,22 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	// Inside the tenant transaction: a stored response commits with its effect.
 	v1.Use(idempotency.Middleware(d.Tenant))
 	vh := &videos.Handlers{
-		Store: videos.NewStore(d.Tenant), DB: d.Tenant, Blob: d.Blob, Queue: d.Queue, Log: log, Now: d.Now,
+		Store: videos.NewStore(d.Tenant), DB: d.Tenant, Blob: d.Blob, Queue: d.Queue, Log: log, Clock: d.Clock,
 		Settings: videos.Settings{
 			ChunkSize: cfg.ChunkSize, MaxSize: cfg.UploadMax, TTL: cfg.UploadTTL,
-			CDNURL: cfg.CDNURL, PublicURL: cfg.PublicURL, Media: media,
+			PublicURL: cfg.PublicURL, Media: media,
 		},
 	}
 	vh.Register(v1)
-	ih := &identity.Handlers{DB: d.Tenant, System: d.System, Auth: authn, Log: log,
+	// The domains' stores, and what each reads of another: enrollments
+	// reads courses, courses asks enrollments about learners, videos asks
+	// who may watch, identity tells enrollments of new group members.
+	people := identity.NewStore(d.Tenant, d.System)
+	authoring := courses.NewStore(d.Tenant)
+	learning := enrollments.NewStore(d.Tenant)
+	people.Joins = learning
+	vh.Watchable = learning.Watchable
+	ih := &identity.Handlers{Store: people, Log: log, Clock: d.Clock,
 		SessionTTL: 12 * time.Hour, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")}
 	if d.Redis != nil {
 		// Sign-in attempts per client address: 10 at once, then one every
@@ -95,10 +105,11 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		ih.SignInLimit = guard.Middleware(log)
 	}
 	ih.Register(v1)
-	ch := &courses.Handlers{DB: d.Tenant, Log: log, PublicURL: cfg.PublicURL, CDNURL: cfg.CDNURL, Media: media}
+	ch := &courses.Handlers{Store: authoring, Learners: learning, Log: log, PublicURL: cfg.PublicURL, Media: media}
 	ch.Register(v1)
-	vh.Watchable = ch.Watchable
-	wh := &webhooks.Handlers{DB: d.Tenant, Log: log}
+	eh := &enrollments.Handlers{Store: learning, Courses: authoring, Log: log, Clock: d.Clock}
+	eh.Register(v1)
+	wh := &webhooks.Handlers{Store: webhooks.NewStore(d.Tenant), Log: log}
 	wh.Register(v1)
 
 	page := func(name string) fiber.Handler {

@@ -94,8 +94,10 @@ type res map[string]string
 // fresh writes a new set of resources into o: a published open course owned
 // by the instructor (with a co-instructor, two modules, a video lesson and a
 // text lesson, the learner enrolled), a draft course, a second published
-// course, a ready video with its encode, a queued video with its encode, a group holding the learner, a
-// second group, a rule, a webhook and an API token of the admin.
+// course, a ready video with its encode, a queued video with its encode, a
+// group holding the learner, a second group, a rule enrolling the first
+// group in the second course (and the learner's enrollment it made), a
+// webhook and an API token of the admin.
 func fresh(t *testing.T, db *pgxpool.Pool, o *org) res {
 	t.Helper()
 	ctx := context.Background()
@@ -127,10 +129,11 @@ g as (insert into groups (org_id, name) values ($1, 'Group ' || gen_random_uuid(
 g2 as (insert into groups (org_id, name) values ($1, 'Group ' || gen_random_uuid()) returning id),
 gm as (insert into group_members (org_id, group_id, user_id) select $1, g.id, $4 from g returning 1),
 ru as (insert into enrollment_rules (org_id, group_id, course_id) select $1, g.id, c2.id from g, c2 returning id),
+en2 as (insert into enrollments (org_id, course_id, user_id, source) select $1, c2.id, $4, 'rule' from c2 returning 1),
 wh as (insert into webhooks (org_id, url, secret, events) values ($1, 'http://127.0.0.1:9/hook', 'whsec_x', '{enrollment.created}') returning id),
 tk as (insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1, $5, 'api', 'spare', $6, '{courses:read}') returning id)
 select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id,
-       (select count(*) from ci) + (select count(*) from en) + (select count(*) from gm) + (select count(*) from vu)
+       (select count(*) from ci) + (select count(*) from en) + (select count(*) from en2) + (select count(*) from gm) + (select count(*) from vu)
 from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk`,
 		o.ID, o.Users["instructor"], o.Users["coinstructor"], o.Users["learner"], o.Users["admin"], tokHash).
 		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, new(int))

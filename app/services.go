@@ -58,7 +58,7 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Servic
 	if err := bs.EnsureBucket(ctx); err != nil {
 		return fail(fmt.Errorf("prepare bucket %s at %s: %w", cfg.S3Bucket, cfg.S3Endpoint, err))
 	}
-	if org, err := identity.Bootstrap(ctx, db, cfg.AdminToken); err != nil {
+	if org, err := identity.NewStore(nil, db).Bootstrap(ctx, cfg.AdminToken); err != nil {
 		return fail(err)
 	} else if org != "" {
 		log.Debug("bootstrap admin token ready", "org", org)

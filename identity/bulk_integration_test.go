@@ -11,6 +11,7 @@ import (
 
 	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/identity"
+	"github.com/lectern/lectern/internal/bulk"
 )
 
 const bulkRows = 10000
@@ -38,7 +39,7 @@ func (e *env) bulk(body any, ctype ...string) identity.BulkReport {
 func checkReport(t *testing.T, what string, got, want identity.BulkReport) {
 	t.Helper()
 	if want.Failed == nil {
-		want.Failed = []identity.BulkFailure{}
+		want.Failed = []bulk.Failure{}
 	}
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.Marshal(got)
@@ -92,11 +93,11 @@ func TestBulkProvisioning(t *testing.T) {
 	users[300-1] = map[string]any{"email": email(300), "name": "X", "roles": []string{"boss"}}
 	users[4000-1] = map[string]any{"external_id": "E04000", "email": email(1), "name": "Dup"}
 	users[9999-1] = map[string]any{"email": email(9999), "name": "X", "active": "yes"}
-	failed := []identity.BulkFailure{
-		{Row: 7, Field: "email", Reason: "is not an email address"},
-		{Row: 50, Field: "name", Reason: "is required"},
-		{Row: 300, Field: "roles", Reason: `"boss" is not a role (one of admin, instructor, learner, ops)`},
-		{Row: 4000, Field: "email", Reason: "the same email as row 1"},
+	failed := []bulk.Failure{
+		{Row: 7, Field: "email", Value: "not-an-email", Reason: "is not an email address"},
+		{Row: 50, Field: "name", Value: "", Reason: "is required"},
+		{Row: 300, Field: "roles", Value: "boss", Reason: `"boss" is not a role (one of admin, instructor, learner, ops)`},
+		{Row: 4000, Field: "email", Value: email(1), Reason: "the same email as row 1"},
 		{Row: 9999, Field: "active", Reason: "must be true or false, not string"},
 	}
 	body := map[string]any{"users": users}
@@ -146,10 +147,10 @@ func TestBulkProvisioning(t *testing.T) {
 		}
 		fmt.Fprintf(&csv, "E%05d,%s,%s,%s,%s,%s\n", i, email(i), name, roles, groups, active)
 	}
-	csvFailed := []identity.BulkFailure{
+	csvFailed := []bulk.Failure{
 		{Row: 10, Field: "row", Reason: "has 2 fields; the header has 6"},
-		{Row: 20, Field: "active", Reason: `"maybe" is not true or false`},
-		{Row: 30, Field: "email", Reason: "is not an email address"},
+		{Row: 20, Field: "active", Value: "maybe", Reason: `"maybe" is not true or false`},
+		{Row: 30, Field: "email", Value: "x@", Reason: "is not an email address"},
 	}
 	// Rows 7, 50, 300, 4000 and 9999 failed in JSON: they are new now.
 	checkReport(t, "first CSV", e.bulk(csv.String(), "text/csv"),
@@ -214,21 +215,21 @@ func TestBulkGroupSyncAndMatching(t *testing.T) {
 		map[string]any{"email": "ann.new@example.com", "name": "Ann again"},
 		map[string]any{"email": identity.BootstrapEmail, "name": "Administrator", "active": false},
 		map[string]any{"email": "cy@example.com", "name": "Cy", "nickname": "C"},
-	), identity.BulkReport{Updated: 2, Failed: []identity.BulkFailure{
-		{Row: 1, Field: "email", Reason: "another user has this email"},
-		{Row: 4, Field: "active", Reason: "you may not deactivate yourself"},
+	), identity.BulkReport{Updated: 2, Failed: []bulk.Failure{
+		{Row: 1, Field: "email", Value: "cat@example.com", Reason: "another user has this email"},
+		{Row: 4, Field: "active", Value: "false", Reason: "you may not deactivate yourself"},
 		{Row: 5, Field: "nickname", Reason: "is not a field of this request"},
 	}})
 	checkReport(t, "one user twice", sync(
 		map[string]any{"external_id": "H1", "email": "ann.x@example.com", "name": "Ann"},
 		map[string]any{"email": "ann.new@example.com", "name": "Ann"},
-	), identity.BulkReport{Updated: 1, Failed: []identity.BulkFailure{
-		{Row: 2, Field: "email", Reason: "matches the same user as row 1"},
+	), identity.BulkReport{Updated: 1, Failed: []bulk.Failure{
+		{Row: 2, Field: "email", Value: "ann.new@example.com", Reason: "matches the same user as row 1"},
 	}})
 	checkReport(t, "self demotion", sync(
 		map[string]any{"email": identity.BootstrapEmail, "name": "Administrator", "roles": []string{"learner"}},
-	), identity.BulkReport{Failed: []identity.BulkFailure{
-		{Row: 1, Field: "roles", Reason: "you may not remove your own admin role"},
+	), identity.BulkReport{Failed: []bulk.Failure{
+		{Row: 1, Field: "roles", Value: "learner", Reason: "you may not remove your own admin role"},
 	}})
 	if n := e.count(`select count(*) from users where email = 'ann.x@example.com' and external_id = 'H1'`); n != 1 {
 		t.Fatal("ann was not moved by external id")

@@ -1,14 +1,13 @@
 package identity
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
+	"github.com/lectern/lectern/internal/bulk"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
@@ -27,14 +26,6 @@ type bulkRow struct {
 	Active     *bool     `json:"active"`
 }
 
-// BulkFailure is a provisioning row that was skipped, and why. Row counts
-// records from 1 (in CSV, the first line after the header is row 1).
-type BulkFailure struct {
-	Row    int    `json:"row"`
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
 // bulkRecord is a valid provisioning record.
 type bulkRecord struct {
 	Row        int
@@ -49,7 +40,7 @@ type bulkRecord struct {
 
 // parseBulkJSON reads {"users": [...]}. A record of the wrong shape fails
 // alone; a body that is not such an object fails the request.
-func parseBulkJSON(body []byte) ([]bulkRow, []BulkFailure, error) {
+func parseBulkJSON(body []byte) ([]bulkRow, []bulk.Failure, error) {
 	var doc struct {
 		Users *[]json.RawMessage `json:"users"`
 	}
@@ -63,11 +54,11 @@ func parseBulkJSON(body []byte) ([]bulkRow, []BulkFailure, error) {
 		return nil, nil, httpapp.Invalid("users", "has %d records; at most %d per request", len(*doc.Users), maxBulkRows)
 	}
 	rows := make([]bulkRow, 0, len(*doc.Users))
-	var failed []BulkFailure
+	var failed []bulk.Failure
 	for i, raw := range *doc.Users {
 		r := bulkRow{}
 		if err := httpapp.DecodeJSON(raw, &r); err != nil {
-			f := BulkFailure{Row: i + 1, Field: "row", Reason: "is not a user record (an object)"}
+			f := bulk.Failure{Row: i + 1, Field: "row", Reason: "is not a user record (an object)"}
 			var he *httpapp.Error
 			if errors.As(err, &he) && he.Field != "" {
 				f.Field, f.Reason = he.Field, strings.TrimPrefix(he.Message, he.Field+": ")
@@ -87,74 +78,43 @@ var csvColumns = []string{"email", "name", "external_id", "roles", "groups", "ac
 // name are required; external_id, roles, groups, active optional). Roles and
 // groups are lists separated by ';' or '|'; an empty cell leaves the value
 // as it is.
-func parseBulkCSV(r io.Reader) ([]bulkRow, []BulkFailure, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, nil, httpapp.Invalid("header", "the CSV is empty; its first line must name the columns (%s)", strings.Join(csvColumns, ","))
-	}
+func parseBulkCSV(body []byte) ([]bulkRow, []bulk.Failure, error) {
+	f, err := bulk.ReadCSV(body, csvColumns, maxBulkRows)
 	if err != nil {
-		return nil, nil, csvError(err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(csvColumns, name) {
-			return nil, nil, httpapp.Invalid("header", "unknown column %q (columns: %s)", h, strings.Join(csvColumns, ","))
-		}
-		if _, dup := col[name]; dup {
-			return nil, nil, httpapp.Invalid("header", "column %q appears twice", name)
-		}
-		col[name] = i
+		return nil, nil, err
 	}
 	for _, need := range []string{"email", "name"} {
-		if _, ok := col[need]; !ok {
+		if !f.Has(need) {
 			return nil, nil, httpapp.Invalid("header", "the %s column is required", need)
 		}
 	}
+	if len(f.Records) > maxBulkRows {
+		return nil, nil, httpapp.Invalid("body", "more than %d records; at most %d per request", maxBulkRows, maxBulkRows)
+	}
 	var rows []bulkRow
-	var failed []BulkFailure
-	for n := 1; ; n++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, csvError(err)
-		}
-		if n > maxBulkRows {
-			return nil, nil, httpapp.Invalid("body", "more than %d records; at most %d per request", maxBulkRows, maxBulkRows)
-		}
-		if len(rec) != len(header) {
-			failed = append(failed, BulkFailure{Row: n, Field: "row", Reason: fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))})
+	var failed []bulk.Failure
+	for i, rec := range f.Records {
+		n := i + 1
+		if bad := f.Ragged(n, rec); bad != nil {
+			failed = append(failed, *bad)
 			continue
 		}
-		cell := func(name string) (string, bool) {
-			i, ok := col[name]
-			if !ok {
-				return "", false
-			}
-			v := strings.TrimSpace(rec[i])
-			return v, v != ""
-		}
 		r := bulkRow{Row: n}
-		email, _ := cell("email")
-		name, _ := cell("name")
+		email, _ := f.Cell(rec, "email")
+		name, _ := f.Cell(rec, "name")
 		r.Email, r.Name = &email, &name
-		if v, ok := cell("external_id"); ok {
+		if v, ok := f.Cell(rec, "external_id"); ok {
 			r.ExternalID = &v
 		}
-		if v, ok := cell("roles"); ok {
+		if v, ok := f.Cell(rec, "roles"); ok {
 			l := splitList(v)
 			r.Roles = &l
 		}
-		if v, ok := cell("groups"); ok {
+		if v, ok := f.Cell(rec, "groups"); ok {
 			l := splitList(v)
 			r.Groups = &l
 		}
-		if v, ok := cell("active"); ok {
+		if v, ok := f.Cell(rec, "active"); ok {
 			switch strings.ToLower(v) {
 			case "true", "yes", "1", "y":
 				t := true
@@ -163,21 +123,13 @@ func parseBulkCSV(r io.Reader) ([]bulkRow, []BulkFailure, error) {
 				f := false
 				r.Active = &f
 			default:
-				failed = append(failed, BulkFailure{Row: n, Field: "active", Reason: fmt.Sprintf("%q is not true or false", v)})
+				failed = append(failed, bulk.Failure{Row: n, Field: "active", Value: v, Reason: fmt.Sprintf("%q is not true or false", v)})
 				continue
 			}
 		}
 		rows = append(rows, r)
 	}
 	return rows, failed, nil
-}
-
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return httpapp.Invalid("body", "CSV line %d: %v", pe.Line, pe.Err)
-	}
-	return httpapp.Invalid("body", "not readable as CSV: %v", err)
 }
 
 // splitList splits a cell on ';' or '|', dropping blanks.
@@ -194,22 +146,23 @@ func splitList(s string) []string {
 
 // validateBulk checks every row alone and against the rows before it (an
 // address or external id twice in one request), keeping the valid ones.
-func validateBulk(rows []bulkRow) ([]bulkRecord, []BulkFailure) {
+func validateBulk(rows []bulkRow) ([]bulkRecord, []bulk.Failure) {
 	out := make([]bulkRecord, 0, len(rows))
-	var failed []BulkFailure
+	var failed []bulk.Failure
 	byEmail := make(map[string]int, len(rows))
 	byExt := make(map[string]int, len(rows))
 	for _, r := range rows {
-		rec, field, reason := validateRow(r)
-		if field == "" {
+		rec, bad := validateRow(r)
+		if bad == nil {
 			if first, dup := byEmail[rec.Email]; dup {
-				field, reason = "email", fmt.Sprintf("the same email as row %d", first)
+				bad = &bulk.Failure{Field: "email", Value: rec.Email, Reason: fmt.Sprintf("the same email as row %d", first)}
 			} else if first, dup := byExt[deref(rec.ExternalID)]; dup && rec.ExternalID != nil {
-				field, reason = "external_id", fmt.Sprintf("the same external_id as row %d", first)
+				bad = &bulk.Failure{Field: "external_id", Value: *rec.ExternalID, Reason: fmt.Sprintf("the same external_id as row %d", first)}
 			}
 		}
-		if field != "" {
-			failed = append(failed, BulkFailure{Row: r.Row, Field: field, Reason: reason})
+		if bad != nil {
+			bad.Row = r.Row
+			failed = append(failed, *bad)
 			continue
 		}
 		byEmail[rec.Email] = r.Row
@@ -228,39 +181,40 @@ func deref(p *string) string {
 	return *p
 }
 
-func validateRow(r bulkRow) (rec bulkRecord, field, reason string) {
-	rec.Row = r.Row
-	var bad string
-	if rec.Email, bad = checkEmail(deref(r.Email)); bad != "" {
-		return rec, "email", bad
+// validateRow checks one record; the failure it returns has no row yet.
+func validateRow(r bulkRow) (bulkRecord, *bulk.Failure) {
+	rec := bulkRecord{Row: r.Row, Active: r.Active}
+	fail := func(field, value string, err error) (bulkRecord, *bulk.Failure) {
+		return rec, &bulk.Failure{Field: field, Value: value, Reason: reason(err)}
 	}
-	if rec.Name, bad = checkText(deref(r.Name), 1, 200); bad != "" {
-		return rec, "name", bad
+	var err error
+	if rec.Email, err = httpapp.Email("email", deref(r.Email)); err != nil {
+		return fail("email", deref(r.Email), err)
+	}
+	if rec.Name, err = httpapp.Text("name", deref(r.Name), 1, 200); err != nil {
+		return fail("name", deref(r.Name), err)
 	}
 	if r.ExternalID != nil {
-		ext, bad := checkText(*r.ExternalID, 0, 200)
-		if bad != "" {
-			return rec, "external_id", bad
-		}
-		if ext != "" {
-			rec.ExternalID = &ext
+		if rec.ExternalID, err = externalID(r.ExternalID); err != nil {
+			return fail("external_id", *r.ExternalID, err)
 		}
 	}
 	if r.Roles != nil {
+		var bad string
 		if rec.Roles, bad = checkRoles(*r.Roles); bad != "" {
-			return rec, "roles", bad
+			return rec, &bulk.Failure{Field: "roles", Value: strings.Join(*r.Roles, ";"), Reason: bad}
 		}
 	}
 	if r.Groups != nil {
 		if len(*r.Groups) > 100 {
-			return rec, "groups", "at most 100 groups"
+			return rec, &bulk.Failure{Field: "groups", Reason: "at most 100 groups"}
 		}
 		rec.SetGroups = true
 		rec.Groups = []string{}
 		for _, g := range *r.Groups {
-			name, bad := checkText(g, 1, 200)
-			if bad != "" {
-				return rec, "groups", "group name " + bad
+			name, err := httpapp.Text("groups", g, 1, 200)
+			if err != nil {
+				return rec, &bulk.Failure{Field: "groups", Value: g, Reason: "group name " + reason(err)}
 			}
 			if !slices.Contains(rec.Groups, name) {
 				rec.Groups = append(rec.Groups, name)
@@ -268,12 +222,5 @@ func validateRow(r bulkRow) (rec bulkRecord, field, reason string) {
 		}
 		slices.Sort(rec.Groups) // byte order, as collate "C" compares
 	}
-	rec.Active = r.Active
-	return rec, "", ""
-}
-
-// isCSV reports whether a content type names CSV.
-func isCSV(ct string) bool {
-	ct = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
-	return ct == "text/csv" || ct == "application/csv"
+	return rec, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lectern/lectern/internal/bulk"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
@@ -16,7 +17,7 @@ func TestParseBulkCSV(t *testing.T) {
 		name   string
 		in     string
 		rows   []bulkRow
-		failed []BulkFailure
+		failed []bulk.Failure
 		field  string // of a request-level error
 	}{
 		{
@@ -40,9 +41,9 @@ func TestParseBulkCSV(t *testing.T) {
 				{Row: 1, Email: ptr("a@x.io"), Name: ptr("A"), Active: ptr(true)},
 				{Row: 4, Email: ptr("d@x.io"), Name: ptr("D")},
 			},
-			failed: []BulkFailure{
+			failed: []bulk.Failure{
 				{Row: 2, Field: "row", Reason: "has 2 fields; the header has 3"},
-				{Row: 3, Field: "active", Reason: `"maybe" is not true or false`},
+				{Row: 3, Field: "active", Value: "maybe", Reason: `"maybe" is not true or false`},
 			},
 		},
 		{name: "unknown column", in: "email,name,phone\n", field: "header"},
@@ -53,7 +54,7 @@ func TestParseBulkCSV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, failed, err := parseBulkCSV(strings.NewReader(tt.in))
+			rows, failed, err := parseBulkCSV([]byte(tt.in))
 			if tt.field != "" {
 				var he *httpapp.Error
 				if !errors.As(err, &he) || he.Field != tt.field {
@@ -95,13 +96,13 @@ func TestValidateBulk(t *testing.T) {
 	if !reflect.DeepEqual(recs, want) {
 		t.Errorf("records\n got %+v\nwant %+v", recs, want)
 	}
-	wantFailed := []BulkFailure{
-		{2, "email", "the same email as row 1"},
-		{3, "external_id", "the same external_id as row 1"},
-		{4, "email", "is not an email address"},
-		{5, "name", "must be from 1 to 200 characters"},
-		{6, "roles", "must name at least one role"},
-		{7, "groups", "group name is required"},
+	wantFailed := []bulk.Failure{
+		{Row: 2, Field: "email", Value: "ada@example.com", Reason: "the same email as row 1"},
+		{Row: 3, Field: "external_id", Value: "E1", Reason: "the same external_id as row 1"},
+		{Row: 4, Field: "email", Value: "nope", Reason: "is not an email address"},
+		{Row: 5, Field: "name", Value: strings.Repeat("y", 201), Reason: "must be from 1 to 200 characters"},
+		{Row: 6, Field: "roles", Reason: "must name at least one role"},
+		{Row: 7, Field: "groups", Value: " ", Reason: "group name is required"},
 	}
 	if !reflect.DeepEqual(failed, wantFailed) {
 		t.Errorf("failed\n got %+v\nwant %+v", failed, wantFailed)

@@ -1,56 +1,79 @@
 // Package identity owns organizations, users, roles, groups, sessions and
 // personal API tokens, and the provisioning API an HR system syncs through.
+//
+// Like every domain it has one Store (the *_store.go files hold its SQL,
+// returning domain errors) and handlers per resource (*_handlers.go) that
+// decode, validate, call the store and respond.
 package identity
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 )
-
-// Handlers serves /api/v1 identity routes.
-type Handlers struct {
-	// DB is the tenant pool; handlers run inside the request's tenant
-	// transaction (database.Q(ctx, DB)).
-	DB database.Querier
-	// System is the system-scope pool, for what precedes knowing the
-	// organization (sign-in).
-	System       database.Querier
-	Auth         *auth.Authenticator
-	Log          *slog.Logger
-	SessionTTL   time.Duration
-	SecureCookie bool
-	Now          func() time.Time
-	// SignInLimit, when set, guards sign-in (a tighter budget per client
-	// address than the API's, against password guessing).
-	SignInLimit fiber.Handler
-}
 
 // Domain errors, mapped to HTTP statuses by Errors.
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrEmailTaken and the others name the unique field a write collided on.
+	ErrEmailTaken      = errors.New("email: another user has it")
+	ErrExternalIDTaken = errors.New("external_id: another user has it")
+	ErrGroupNameTaken  = errors.New("name: another group has it")
+	ErrSlugTaken       = errors.New("slug: another organization has it")
+	// ErrRaced is a provisioning request that lost a race with another
+	// writer of the same users; sending it again is safe.
+	ErrRaced = errors.New("users were added while this request ran; send it again")
 )
 
 // Errors maps this package's errors for the HTTP error handler.
 var Errors = []httpapp.Mapping{
 	{Err: ErrNotFound, Status: fiber.StatusNotFound, Code: "not_found"},
+	{Err: ErrEmailTaken, Status: fiber.StatusConflict, Code: "conflict", Field: "email"},
+	{Err: ErrExternalIDTaken, Status: fiber.StatusConflict, Code: "conflict", Field: "external_id"},
+	{Err: ErrGroupNameTaken, Status: fiber.StatusConflict, Code: "conflict", Field: "name"},
+	{Err: ErrSlugTaken, Status: fiber.StatusConflict, Code: "conflict", Field: "slug"},
 	{Err: ErrConflict, Status: fiber.StatusConflict, Code: "conflict"},
+	{Err: ErrRaced, Status: fiber.StatusConflict, Code: "conflict"},
+}
+
+// Membership is one user in one group.
+type Membership struct {
+	GroupID string
+	UserID  string
+}
+
+// GroupJoins is told, in the transaction that added them, of the users who
+// joined groups (by any path: an admin, a provisioning sync), so that what
+// follows from membership happens with it: the enrollments domain enrolls
+// them by the groups' rules.
+type GroupJoins interface {
+	Joined(ctx context.Context, joins []Membership) error
+}
+
+// Handlers serves /api/v1 identity routes.
+type Handlers struct {
+	Store        *Store
+	Log          *slog.Logger
+	SessionTTL   time.Duration
+	SecureCookie bool
+	Clock        clock.Clock
+	// SignInLimit, when set, guards sign-in (a tighter budget per client
+	// address and per account than the API's, against password guessing).
+	SignInLimit fiber.Handler
 }
 
 // Register mounts the routes. Sign-in is anonymous; /me, /me/tokens and
@@ -87,69 +110,52 @@ func (h *Handlers) Register(r fiber.Router) {
 	r.Delete("/groups/:id/members/:user_id", admin, h.removeMember)
 }
 
-func (h *Handlers) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
+// Store reads and writes the identity tables. Its tenant queries run in the
+// transaction the context carries (the request's, confined by row-level
+// security to the caller's organization); what precedes knowing the
+// organization (sign-in, the CLI's administration, the bootstrap token)
+// runs on the system pool.
+type Store struct {
+	tenant database.Querier
+	system database.Querier
+	// Joins, when set, hears of every user who joined a group.
+	Joins GroupJoins
 }
 
-// pathID reads a UUID path parameter; one that is not a UUID names nothing.
-func pathID(c *fiber.Ctx, name, what string) (string, error) {
-	id := c.Params(name)
-	if _, err := uuid.Parse(id); err != nil {
-		return "", fmt.Errorf("%s %q: %w", what, id, ErrNotFound)
-	}
-	return strings.Clone(id), nil
+// NewStore returns a store over the tenant pool and the system pool; tenant
+// may be nil for system work only (the CLI).
+func NewStore(tenant, system database.Querier) *Store {
+	return &Store{tenant: tenant, system: system}
 }
 
-// nullable is a JSON field that distinguishes absent, null and a value.
-type nullable[T any] struct {
-	Set   bool
-	Value *T
-}
+func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.tenant) }
 
-func (n *nullable[T]) UnmarshalJSON(b []byte) error {
-	n.Set = true
-	if string(b) == "null" {
-		n.Value = nil
+// joined passes new memberships on to Joins.
+func (s *Store) joined(ctx context.Context, joins []Membership) error {
+	if s.Joins == nil || len(joins) == 0 {
 		return nil
 	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
+	return s.Joins.Joined(ctx, joins)
+}
+
+// taken maps a unique violation on users, groups or organizations to the
+// error naming the field; other errors pass through.
+func taken(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
 		return err
 	}
-	n.Value = &v
-	return nil
-}
-
-var emailShape = regexp.MustCompile(`^[^@\s]+@[^@\s.]+(\.[^@\s.]+)*$`)
-
-// checkEmail normalises an address and checks its shape.
-func checkEmail(s string) (string, string) {
-	e := auth.NormalizeEmail(s)
-	switch {
-	case e == "":
-		return "", "is required"
-	case len(e) < 3 || len(e) > 254 || !emailShape.MatchString(e) || !printable(e):
-		return "", "is not an email address"
+	switch c := pe.ConstraintName; {
+	case strings.Contains(c, "external_id"):
+		return ErrExternalIDTaken
+	case strings.Contains(c, "email"):
+		return ErrEmailTaken
+	case strings.Contains(c, "name"):
+		return ErrGroupNameTaken
+	case strings.Contains(c, "slug"):
+		return ErrSlugTaken
 	}
-	return e, ""
-}
-
-// checkText trims s and checks it has from min to max printable characters.
-func checkText(s string, min, max int) (string, string) {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n < min && min == 1:
-		return "", "is required"
-	case n < min || n > max:
-		return "", fmt.Sprintf("must be from %d to %d characters", min, max)
-	case !printable(s):
-		return "", "must be printable text"
-	}
-	return s, ""
+	return err
 }
 
 // checkRoles validates and normalises roles: at least one, no unknown one,
@@ -180,38 +186,28 @@ func checkPassword(pw string) string {
 	return ""
 }
 
-func printable(s string) bool {
-	for _, r := range s {
-		if !unicode.IsPrint(r) && r != ' ' {
-			return false
-		}
+// newPasswordHash checks and hashes a password given in a request; nil
+// when none was given.
+func newPasswordHash(pw *string) (*string, error) {
+	if pw == nil {
+		return nil, nil
 	}
-	return true
+	if bad := checkPassword(*pw); bad != "" {
+		return nil, httpapp.Invalid("password", "%s", bad)
+	}
+	h, err := auth.HashPassword(*pw)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
 
-// uniqueViolation returns the constraint a unique violation names, or "".
-func uniqueViolation(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return pe.ConstraintName
+// reason is the text of a field error without its "field: " prefix, for
+// the per-row reports of bulk requests.
+func reason(err error) string {
+	var he *httpapp.Error
+	if errors.As(err, &he) {
+		return strings.TrimPrefix(he.Message, he.Field+": ")
 	}
-	return ""
-}
-
-// conflictOn maps a unique violation on users or groups to a 409 naming the
-// field; other errors pass through.
-func conflictOn(err error) error {
-	switch c := uniqueViolation(err); {
-	case c == "":
-		return err
-	case strings.Contains(c, "external_id"):
-		return &httpapp.Error{Status: fiber.StatusConflict, Code: "conflict", Field: "external_id", Message: "external_id: another user has it"}
-	case strings.Contains(c, "email"):
-		return &httpapp.Error{Status: fiber.StatusConflict, Code: "conflict", Field: "email", Message: "email: another user has it"}
-	case strings.Contains(c, "name"):
-		return &httpapp.Error{Status: fiber.StatusConflict, Code: "conflict", Field: "name", Message: "name: another group has it"}
-	case strings.Contains(c, "slug"):
-		return &httpapp.Error{Status: fiber.StatusConflict, Code: "conflict", Field: "slug", Message: "slug: another organization has it"}
-	}
-	return err
+	return err.Error()
 }

@@ -194,7 +194,7 @@ func TestSignIn(t *testing.T) {
 
 	// The same address in a second organization: name the one to enter.
 	ctx := context.Background()
-	org2, _, err := identity.CreateOrg(ctx, e.db, identity.NewOrg{Slug: "acme", Name: "Acme", AdminEmail: "ada@example.com", AdminPassword: "another password"})
+	org2, _, err := identity.NewStore(nil, e.db).CreateOrg(ctx, identity.NewOrg{Slug: "acme", Name: "Acme", AdminEmail: "ada@example.com", AdminPassword: "another password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestUsers(t *testing.T) {
 	e.want(e.do("GET", "/api/v1/users?active=maybe", apptest.Token, nil), 400, "bad active filter")
 
 	// Another organization's user is invisible.
-	_, other, err := identity.CreateOrg(context.Background(), e.db, identity.NewOrg{Slug: "acme", Name: "Acme", AdminEmail: "boss@acme.test"})
+	_, other, err := identity.NewStore(nil, e.db).CreateOrg(context.Background(), identity.NewOrg{Slug: "acme", Name: "Acme", AdminEmail: "boss@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}

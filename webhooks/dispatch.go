@@ -8,6 +8,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/lectern/lectern/internal/events"
 )
 
 func (s *Sender) poll() time.Duration {
@@ -31,11 +33,12 @@ func (s *Sender) requeue() time.Duration {
 	return time.Hour
 }
 
-// Dispatch moves pending deliveries from the outbox into asynq until ctx is
-// done. The outbox triggers NOTIFY lectern_webhooks when they write, which
-// wakes it at once; it also looks every Poll, for notifications lost while
-// it was not listening. Several workers may dispatch at once: TaskIDs keep
-// each delivery queued once.
+// Dispatch turns new events into deliveries and moves pending deliveries
+// into asynq until ctx is done. Appending events notifies events.Channel,
+// which wakes it at once; it also looks every Poll, for notifications lost
+// while it was not listening. Several workers may dispatch at once: the
+// fan-out skips the events another has locked, and TaskIDs keep each
+// delivery queued once.
 func (s *Sender) Dispatch(ctx context.Context) {
 	for {
 		err := s.listen(ctx)
@@ -62,7 +65,7 @@ func (s *Sender) listen(ctx context.Context) error {
 	}
 	conn := pc.Hijack()
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{NotifyChannel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{events.Channel}.Sanitize()); err != nil {
 		return err
 	}
 	for {
@@ -96,10 +99,45 @@ func (s *Sender) dispatchAll(ctx context.Context) {
 	}
 }
 
-// DispatchRound enqueues up to Batch pending deliveries: those never
-// enqueued, oldest first, then those enqueued more than Requeue ago and
-// still pending (a task Redis lost). It reports how many it enqueued.
+// FanOut turns up to Batch events the webhooks have not taken yet into one
+// delivery per active endpoint of the event's organization subscribed to
+// its type, and marks them taken, in one statement (a data-modifying CTE
+// runs whether or not the final select reads it): an event is fanned out
+// exactly once, whoever else runs the fan-out at the same time. It reports
+// how many events it took.
+func (s *Sender) FanOut(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `with ev as (
+			select id from events where webhooks_at is null order by id limit $1 for update skip locked),
+		d as (
+			insert into webhook_deliveries (org_id, webhook_id, event_id, event, payload, created_at)
+			select e.org_id, w.id, e.id, e.type, e.payload, e.occurred_at
+			from ev join events e on e.id = ev.id
+			join webhooks w on w.org_id = e.org_id and w.active and e.type = any (w.events)
+			returning 1),
+		u as (
+			update events e set webhooks_at = now() from ev where e.id = ev.id returning 1)
+		select count(*) from u`, s.batch()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("fan events out to webhooks: %w", err)
+	}
+	return n, nil
+}
+
+// DispatchRound fans new events out (FanOut), then enqueues up to Batch
+// pending deliveries: those never enqueued, oldest first, then those
+// enqueued more than Requeue ago and still pending (a task Redis lost). It
+// reports how many it enqueued.
 func (s *Sender) DispatchRound(ctx context.Context) (int, error) {
+	for ctx.Err() == nil {
+		n, err := s.FanOut(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if n < s.batch() {
+			break
+		}
+	}
 	rows, err := s.DB.Query(ctx, `
 		(select id::text from webhook_deliveries where status = 'pending' and enqueued_at is null
 			order by created_at limit $1)

@@ -31,8 +31,6 @@ const (
 	MaxRetry = 12
 	// AttemptTimeout bounds one attempt, connection to last byte.
 	AttemptTimeout = 15 * time.Second
-	// NotifyChannel is what the outbox triggers pg_notify.
-	NotifyChannel = "lectern_webhooks"
 	// UserAgent identifies deliveries.
 	UserAgent = "Lectern-Webhooks/1"
 )

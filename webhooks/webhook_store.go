@@ -7,12 +7,24 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lectern/lectern/internal/database"
-	"github.com/lectern/lectern/internal/httpapp"
+	"github.com/lectern/lectern/internal/events"
 )
+
+// Webhook is an endpoint. Secret is set only in the answer that creates or
+// rotates it.
+type Webhook struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Description string    `json:"description"`
+	Events      []string  `json:"events"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Secret      string    `json:"secret,omitempty" db:"-"`
+}
 
 // Delivery is one event sent (or to be sent) to one endpoint.
 type Delivery struct {
@@ -31,21 +43,28 @@ const webhookCols = `id, url, description, events, active, created_at, updated_a
 
 const deliveryCols = `id, event, status, attempts, response_status, error, created_at, delivered_at, payload`
 
-// The queries below run in the request's tenant transaction: row-level
-// security confines them to the caller's organization.
+// Store reads and writes endpoints and the delivery log. Its queries run
+// in the transaction the context carries: the request's, which row-level
+// security confines to the caller's organization.
+type Store struct {
+	db database.Querier
+}
 
-func listWebhooks(ctx context.Context, q database.Querier, pr httpapp.PageRequest) ([]*Webhook, error) {
+// NewStore returns a store over the tenant pool.
+func NewStore(db database.Querier) *Store { return &Store{db: db} }
+
+func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.db) }
+
+// Webhooks lists up to limit+1 endpoints, newest first, after the cursor
+// (created_at, id).
+func (s *Store) Webhooks(ctx context.Context, after []string, limit int) ([]*Webhook, error) {
 	sql := `select ` + webhookCols + ` from webhooks`
-	args := []any{pr.Limit + 1}
-	if pr.After != nil {
-		after, err := time.Parse(time.RFC3339Nano, pr.After[0])
-		if err != nil || uuid.Validate(pr.After[1]) != nil {
-			return nil, httpapp.Invalid("cursor", "is not a cursor this list returned")
-		}
-		sql += ` where (created_at, id) < ($2, $3)`
-		args = append(args, after, pr.After[1])
+	args := []any{limit + 1}
+	if after != nil {
+		sql += ` where (created_at, id) < ($2::timestamptz, $3::uuid)`
+		args = append(args, after[0], after[1])
 	}
-	rows, err := q.Query(ctx, sql+` order by created_at desc, id desc limit $1`, args...)
+	rows, err := s.q(ctx).Query(ctx, sql+` order by created_at desc, id desc limit $1`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
@@ -70,8 +89,9 @@ func collectOne(rows pgx.Rows, err error, id string) (*Webhook, error) {
 	return w, nil
 }
 
-func createWebhook(ctx context.Context, q database.Querier, url, description string, events []string, active bool, secret string) (*Webhook, error) {
-	rows, err := q.Query(ctx, `insert into webhooks (url, description, events, active, secret)
+// CreateWebhook stores a new endpoint; the answer carries its secret.
+func (s *Store) CreateWebhook(ctx context.Context, url, description string, events []string, active bool, secret string) (*Webhook, error) {
+	rows, err := s.q(ctx).Query(ctx, `insert into webhooks (url, description, events, active, secret)
 		values ($1, $2, $3, $4, $5) returning `+webhookCols, url, description, events, active, secret)
 	w, err := collectOne(rows, err, "new")
 	if err != nil {
@@ -81,16 +101,14 @@ func createWebhook(ctx context.Context, q database.Querier, url, description str
 	return w, nil
 }
 
-func getWebhook(ctx context.Context, q database.Querier, id string) (*Webhook, error) {
-	if uuid.Validate(id) != nil {
-		return nil, fmt.Errorf("webhook %q: %w", id, ErrNotFound)
-	}
-	rows, err := q.Query(ctx, `select `+webhookCols+` from webhooks where id = $1`, id)
+// Webhook reads one endpoint.
+func (s *Store) Webhook(ctx context.Context, id string) (*Webhook, error) {
+	rows, err := s.q(ctx).Query(ctx, `select `+webhookCols+` from webhooks where id = $1`, id)
 	return collectOne(rows, err, id)
 }
 
-// change is a PATCH; nil fields stay as they are.
-type change struct {
+// Change is a PATCH; nil fields stay as they are.
+type Change struct {
 	URL         *string
 	Events      []string
 	Description *string
@@ -98,15 +116,13 @@ type change struct {
 	Secret      *string
 }
 
-func updateWebhook(ctx context.Context, q database.Querier, id string, ch change) (*Webhook, error) {
-	if uuid.Validate(id) != nil {
-		return nil, fmt.Errorf("webhook %q: %w", id, ErrNotFound)
-	}
+// UpdateWebhook applies a change; the answer carries a rotated secret.
+func (s *Store) UpdateWebhook(ctx context.Context, id string, ch Change) (*Webhook, error) {
 	var events any
 	if ch.Events != nil {
 		events = ch.Events
 	}
-	rows, err := q.Query(ctx, `update webhooks set url = coalesce($2, url), events = coalesce($3, events),
+	rows, err := s.q(ctx).Query(ctx, `update webhooks set url = coalesce($2, url), events = coalesce($3, events),
 		description = coalesce($4, description), active = coalesce($5, active), secret = coalesce($6, secret),
 		updated_at = now()
 		where id = $1 returning `+webhookCols, id, ch.URL, events, ch.Description, ch.Active, ch.Secret)
@@ -120,13 +136,10 @@ func updateWebhook(ctx context.Context, q database.Querier, id string, ch change
 	return w, nil
 }
 
-// deleteWebhook removes an endpoint and, by cascade, its delivery log;
+// DeleteWebhook removes an endpoint and, by cascade, its delivery log;
 // queued deliveries find nothing to send.
-func deleteWebhook(ctx context.Context, q database.Querier, id string) error {
-	if uuid.Validate(id) != nil {
-		return fmt.Errorf("webhook %q: %w", id, ErrNotFound)
-	}
-	tag, err := q.Exec(ctx, `delete from webhooks where id = $1`, id)
+func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
+	tag, err := s.q(ctx).Exec(ctx, `delete from webhooks where id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook %s: %w", id, err)
 	}
@@ -136,18 +149,16 @@ func deleteWebhook(ctx context.Context, q database.Querier, id string) error {
 	return nil
 }
 
-func listDeliveries(ctx context.Context, q database.Querier, webhookID, status string, pr httpapp.PageRequest) ([]*Delivery, error) {
+// Deliveries lists up to limit+1 deliveries of an endpoint, newest first,
+// after the cursor (created_at, id); status "" for all.
+func (s *Store) Deliveries(ctx context.Context, webhookID, status string, after []string, limit int) ([]*Delivery, error) {
 	sql := `select ` + deliveryCols + ` from webhook_deliveries where webhook_id = $1 and ($2 = '' or status = $2)`
-	args := []any{webhookID, status, pr.Limit + 1}
-	if pr.After != nil {
-		after, err := time.Parse(time.RFC3339Nano, pr.After[0])
-		if err != nil || uuid.Validate(pr.After[1]) != nil {
-			return nil, httpapp.Invalid("cursor", "is not a cursor this list returned")
-		}
-		sql += ` and (created_at, id) < ($4, $5)`
-		args = append(args, after, pr.After[1])
+	args := []any{webhookID, status, limit + 1}
+	if after != nil {
+		sql += ` and (created_at, id) < ($4::timestamptz, $5::uuid)`
+		args = append(args, after[0], after[1])
 	}
-	rows, err := q.Query(ctx, sql+` order by created_at desc, id desc limit $3`, args...)
+	rows, err := s.q(ctx).Query(ctx, sql+` order by created_at desc, id desc limit $3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of %s: %w", webhookID, err)
 	}
@@ -158,9 +169,10 @@ func listDeliveries(ctx context.Context, q database.Querier, webhookID, status s
 	return ds, nil
 }
 
-// queuePing writes a ping delivery to the outbox and wakes the dispatcher
-// (PostgreSQL sends the notification when the transaction commits).
-func queuePing(ctx context.Context, q database.Querier, webhookID string) (*Delivery, error) {
+// QueuePing writes a ping delivery and wakes the dispatcher (PostgreSQL
+// sends the notification when the transaction commits).
+func (s *Store) QueuePing(ctx context.Context, webhookID string) (*Delivery, error) {
+	q := s.q(ctx)
 	rows, err := q.Query(ctx, `insert into webhook_deliveries (webhook_id, event, payload)
 		values ($1, 'ping', jsonb_build_object('webhook_id', $1::uuid, 'message', 'Lectern webhook test'))
 		returning `+deliveryCols, webhookID)
@@ -171,7 +183,7 @@ func queuePing(ctx context.Context, q database.Querier, webhookID string) (*Deli
 	if err != nil {
 		return nil, fmt.Errorf("ping webhook %s: %w", webhookID, err)
 	}
-	if _, err := q.Exec(ctx, `select pg_notify($1, '')`, NotifyChannel); err != nil {
+	if _, err := q.Exec(ctx, `select pg_notify($1, '')`, events.Channel); err != nil {
 		return nil, fmt.Errorf("ping webhook %s: %w", webhookID, err)
 	}
 	return d, nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lectern/lectern/app/apptest"
 	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/events"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/webhooks"
@@ -319,8 +320,8 @@ func TestPingIsRetriedUntilDelivered(t *testing.T) {
 	}
 }
 
-// An enrollment written by SQL in an organization's transaction reaches
-// the endpoint through the outbox trigger, NOTIFY and the dispatcher.
+// An enrollment made through the API reaches the endpoint through the
+// event log, its notification and the dispatcher.
 func TestEnrollmentCreatedIsDelivered(t *testing.T) {
 	r := newRig(t)
 	// No poll within the test: only the notification can wake the dispatcher.
@@ -329,16 +330,24 @@ func TestEnrollmentCreatedIsDelivered(t *testing.T) {
 	rc := newReceiver(t, 0)
 	h := r.createHook(rc.URL, "enrollment.created")
 	r.createHook(rc.URL+"/other", "video.ready") // not subscribed
-	var course, enrollment string
+	var course, learner string
 	err := database.InOrg(context.Background(), r.db, r.org, func(ctx context.Context, tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `insert into courses (title, owner_id) values ('Safety 101', $1) returning id`, r.user).Scan(&course); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `insert into enrollments (course_id, user_id, source) values ($1, $2, 'admin') returning id`, course, r.user).Scan(&enrollment)
+		return tx.QueryRow(ctx, `insert into users (email, name) values ('learner@hooks.test', 'Learner') returning id`).Scan(&learner)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var enrolled struct {
+		ID string `json:"id"`
+	}
+	b, _ := json.Marshal(map[string]string{"user_id": learner})
+	if code, body := r.api.Call("POST", "/api/v1/courses/"+course+"/enrollments", b, nil, &enrolled); code != 201 {
+		t.Fatalf("enroll: %d %v", code, body)
+	}
+	enrollment := enrolled.ID
 	ds := r.waitDone(h.ID, 1)
 	if len(ds) != 1 || ds[0].Status != "delivered" || ds[0].Event != "enrollment.created" || ds[0].Attempts != 1 {
 		t.Fatalf("deliveries %+v", ds)
@@ -360,7 +369,7 @@ func TestEnrollmentCreatedIsDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	if env.Event != "enrollment.created" || env.OrganizationID != r.org || env.Data.EnrollmentID != enrollment ||
-		env.Data.CourseID != course || env.Data.UserID != r.user || env.Data.Source != "admin" {
+		env.Data.CourseID != course || env.Data.UserID != learner || env.Data.Source != "admin" {
 		t.Fatalf("envelope %s", calls[0].body)
 	}
 	if err := webhooks.Verify(h.Secret, calls[0].header.Get("Lectern-Signature"), calls[0].body, time.Now(), time.Minute); err != nil {
@@ -515,5 +524,78 @@ func TestDispatchRound(t *testing.T) {
 	q.err = nil
 	if n, err := s.DispatchRound(ctx); err != nil || n != 1 {
 		t.Fatalf("after Redis is back: %d %v", n, err)
+	}
+}
+
+// Every event of the log reaches the active endpoints of its organization
+// that subscribe to its type, once, however often the fan-out runs; no
+// inactive endpoint, none of another organization, nothing of a
+// transaction that rolled back.
+func TestFanOutDeliversEveryEventOnce(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	var other string
+	if err := r.db.QueryRow(ctx, `insert into organizations (slug, name) values ($1, 'Other') returning id`, "o-"+testenv.RandomID(4)).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"video.ready", "enrollment.created", "lesson.completed", "course.completed"}
+	hook := r.createHook("https://a.example/hook", all...)
+	off := r.createHook("https://a.example/off", all...)
+	if code, body := r.api.Call("PATCH", "/api/v1/webhooks/"+off.ID, []byte(`{"active":false}`), nil, nil); code != 200 {
+		t.Fatalf("deactivate: %d %v", code, body)
+	}
+	var foreign string
+	if err := r.db.QueryRow(ctx, `insert into webhooks (org_id, url, secret, events) values ($1, 'https://b.example/hook', 's', $2) returning id`,
+		other, all).Scan(&foreign); err != nil {
+		t.Fatal(err)
+	}
+	tenant := testenv.TenantPool(t, r.db)
+	ev := func(typ string) events.Event {
+		return events.Event{Type: typ, Subject: "test/" + typ, Payload: map[string]string{"kind": typ}}
+	}
+	appendIn := func(org string, fail error, evs ...events.Event) {
+		t.Helper()
+		err := database.InOrg(ctx, tenant, org, func(ctx context.Context, tx pgx.Tx) error {
+			if err := events.Append(ctx, tx, evs...); err != nil {
+				return err
+			}
+			return fail
+		})
+		if err != fail {
+			t.Fatal(err)
+		}
+	}
+	appendIn(r.org, nil, ev("video.ready"), ev("enrollment.created"), ev("lesson.completed"), ev("lesson.completed"))
+	appendIn(r.org, nil, ev("course.completed"))
+	appendIn(other, nil, ev("enrollment.created"))
+	rollback := errors.New("roll back")
+	appendIn(r.org, rollback, ev("video.ready"))
+
+	s := &webhooks.Sender{DB: r.db, Queue: &enqueuer{}, Log: quiet, Batch: 4}
+	for i, want := range []int{4, 2, 0} {
+		if n, err := s.FanOut(ctx); err != nil || n != want {
+			t.Fatalf("fan-out %d: %d %v, want %d", i, n, err, want)
+		}
+	}
+	count := func(hookID string) string {
+		var got string
+		if err := r.db.QueryRow(ctx, `select coalesce(string_agg(event || '=' || n, ',' order by event), '')
+			from (select event, count(*) n from webhook_deliveries where webhook_id = $1 group by 1) c`, hookID).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got, want := count(hook.ID), "course.completed=1,enrollment.created=1,lesson.completed=2,video.ready=1"; got != want {
+		t.Errorf("active hook: %s, want %s", got, want)
+	}
+	if got := count(off.ID); got != "" {
+		t.Errorf("inactive hook got %s", got)
+	}
+	if got := count(foreign); got != "enrollment.created=1" {
+		t.Errorf("the other organization's hook got %s, want its own one event", got)
+	}
+	var kind string
+	if err := r.db.QueryRow(ctx, `select payload->>'kind' from webhook_deliveries where webhook_id = $1 and event = 'course.completed'`, hook.ID).Scan(&kind); err != nil || kind != "course.completed" {
+		t.Errorf("payload kind %q (%v)", kind, err)
 	}
 }

@@ -34,6 +34,13 @@ func TestPipelinePublishesHLSAndDASH(t *testing.T) {
 	if e.State != "succeeded" || e.Progress != 100 || e.Attempts != 1 || e.StartedAt == nil || e.FinishedAt == nil {
 		t.Fatalf("job record: %+v", e)
 	}
+	// The video becoming ready is one event of its organization's log.
+	var ready int
+	var title string
+	if err := r.DB.QueryRow(context.Background(), `select count(*), max(e.payload->>'title') from events e join videos v on v.org_id = e.org_id
+		where e.type = 'video.ready' and e.payload->>'video_id' = $1 and v.id = $1::uuid`, up.VideoID).Scan(&ready, &title); err != nil || ready != 1 || title == "" {
+		t.Fatalf("video.ready events: %d (title %q, %v), want 1", ready, title, err)
+	}
 	prefix := videos.EncodePrefix(up.VideoID, up.EncodeID)
 	ks := r.Keys(prefix)
 	for _, want := range []string{"master.m3u8", "manifest.mpd", "v0/init.mp4", "v0/index.m3u8", "v0/seg-00001.m4s", "a0/init.mp4", "a0/index.m3u8", "poster.jpg", "thumbs/thumbs.vtt", "thumbs/sprite-0.jpg"} {

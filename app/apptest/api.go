@@ -62,7 +62,7 @@ type AppOptions struct {
 func StartApp(t testing.TB, db *pgxpool.Pool, o AppOptions) *API {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := identity.Bootstrap(context.Background(), db, Token); err != nil {
+	if _, err := identity.NewStore(nil, db).Bootstrap(context.Background(), Token); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load()
@@ -77,7 +77,7 @@ func StartApp(t testing.TB, db *pgxpool.Pool, o AppOptions) *API {
 	if o.Config != nil {
 		o.Config(cfg)
 	}
-	srv := app.New(cfg, log, &app.Deps{System: db, Tenant: testenv.TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Now: o.Now})
+	srv := app.New(cfg, log, &app.Deps{System: db, Tenant: testenv.TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Clock: o.Now})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

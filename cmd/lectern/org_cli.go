@@ -38,7 +38,7 @@ func orgCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		*password = os.Getenv("LECTERN_ADMIN_PASSWORD")
 	}
 	return withSystemDB(ctx, stderr, func(db database.Querier) error {
-		org, user, err := identity.CreateOrg(ctx, db, identity.NewOrg{Slug: *slug, Name: *name, AdminEmail: *email, AdminPassword: *password})
+		org, user, err := identity.NewStore(nil, db).CreateOrg(ctx, identity.NewOrg{Slug: *slug, Name: *name, AdminEmail: *email, AdminPassword: *password})
 		if err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func userCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 2
 	}
 	return withSystemDB(ctx, stderr, func(db database.Querier) error {
-		id, err := identity.SetPassword(ctx, db, *email, *org, pw)
+		id, err := identity.NewStore(nil, db).SetPassword(ctx, *email, *org, pw)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lectern/lectern/internal/clock"
 )
 
 // Signer signs media URLs. The zero Secret leaves URLs unsigned (a CDN
@@ -25,7 +27,7 @@ type Signer struct {
 	Base   string // the CDN origin, no trailing slash
 	Secret string
 	TTL    time.Duration
-	Now    func() time.Time
+	Clock  clock.Clock
 }
 
 // URL returns the URL of an object key under the media prefix
@@ -38,13 +40,9 @@ func (s *Signer) URL(key string) string {
 	if !ok {
 		return s.Base + "/" + key // not a video's media: the edge refuses it
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
 	// Round the expiry up to the hour, so one learner's URLs for a video
 	// are the same for an hour (browser caches keep working).
-	exp := now().Add(s.TTL).Truncate(time.Hour).Add(time.Hour).Unix()
+	exp := s.Clock.Now().Add(s.TTL).Truncate(time.Hour).Add(time.Hour).Unix()
 	return s.Base + "/s/" + strconv.FormatInt(exp, 10) + "/" + Signature(s.Secret, exp, scope) + "/" + key
 }
 

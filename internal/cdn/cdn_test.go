@@ -8,7 +8,7 @@ import (
 
 func TestSignedURLs(t *testing.T) {
 	now := time.Date(2026, 11, 22, 17, 20, 0, 0, time.UTC)
-	s := &Signer{Base: "http://cdn.test", Secret: "s3cret", TTL: 6 * time.Hour, Now: func() time.Time { return now }}
+	s := &Signer{Base: "http://cdn.test", Secret: "s3cret", TTL: 6 * time.Hour, Clock: func() time.Time { return now }}
 	u := s.URL("media/0b3f/e1/master.m3u8")
 	exp := time.Date(2026, 11, 22, 24, 0, 0, 0, time.UTC).Unix() // 23:20 rounded up to the hour
 	// printf '%s' "1795392000/media/0b3f/ s3cret" | openssl md5 -binary | base64 | tr +/ -_ | tr -d =

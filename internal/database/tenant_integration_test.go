@@ -47,10 +47,11 @@ wd as (insert into webhook_deliveries (org_id, webhook_id, event, payload) selec
 en as (insert into enrollments (org_id, course_id, user_id, source) select $1, c.id, u.id, 'admin' from c, u returning 1),
 pr as (insert into lesson_progress (org_id, user_id, course_id, lesson_id, status) select $1, u.id, c.id, l1.id, 'completed' from u, c, l1 returning 1),
 r as (insert into enrollment_rules (org_id, group_id, course_id) select $1, g.id, c.id from g, c returning 1),
-ik as (insert into idempotency_keys (org_id, principal, key, method, path, fingerprint) select $1, id, 'k', 'POST', '/', '\x00' from tok returning 1)
+ik as (insert into idempotency_keys (org_id, principal, key, method, path, fingerprint) select $1, id, 'k', 'POST', '/', '\x00' from tok returning 1),
+ev as (insert into events (org_id, type, subject, payload) values ($1, 'test.seeded', 'seed', '{}') returning 1)
 select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
      + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
-     + (select count(*) from ik)`, org, slug)
+     + (select count(*) from ik) + (select count(*) from ev)`, org, slug)
 		return err
 	})
 	if err != nil {

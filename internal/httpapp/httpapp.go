@@ -42,11 +42,14 @@ func Errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Mapping maps a domain error (matched with errors.Is) to a status and code.
+// Mapping maps a domain error (matched with errors.Is) to a status and
+// code, and to the request field it is about when there is one (an address
+// another user has: 409 on "email").
 type Mapping struct {
 	Err    error
 	Status int
 	Code   string
+	Field  string
 }
 
 // Options configures New.
@@ -95,7 +98,7 @@ func errorHandler(log *slog.Logger, maps []Mapping) fiber.ErrorHandler {
 			matched := false
 			for _, m := range maps {
 				if errors.Is(err, m.Err) {
-					body = &Error{Status: m.Status, Code: m.Code, Message: err.Error()}
+					body = &Error{Status: m.Status, Code: m.Code, Field: m.Field, Message: err.Error()}
 					matched = true
 					break
 				}

@@ -50,7 +50,7 @@ func TestComputeProgress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := computeProgress(tt.modules, tt.status)
+			p := ComputeProgress(tt.modules, tt.status)
 			var locked []string
 			for _, l := range p.Lessons {
 				if l.Locked {

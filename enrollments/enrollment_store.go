@@ -1,4 +1,4 @@
-package courses
+package enrollments
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/events"
 )
 
 // Enrollment is one learner's place in a course.
@@ -72,20 +72,6 @@ type NextLesson struct {
 	Title string `json:"title"`
 }
 
-// overdue is an active enrollment past its due date.
-func isOverdue(status string, due *time.Time, now time.Time) bool {
-	return status == "active" && due != nil && due.Before(now)
-}
-
-// enrollmentStore is the SQL of enrollments. Every query runs in the
-// request's tenant transaction, so row-level security confines it to the
-// caller's organization.
-type enrollmentStore struct {
-	db database.Querier
-}
-
-func (s enrollmentStore) q(ctx context.Context) database.Querier { return database.Q(ctx, s.db) }
-
 const enrollmentSelect = `select e.id, e.course_id, u.id, u.name, u.email, e.status, e.source, e.due_at,
 	e.progress, e.created_at, e.completed_at, e.withdrawn_at
 	from enrollments e join users u on u.id = e.user_id`
@@ -101,8 +87,8 @@ func scanEnrollment(row pgx.Row, now time.Time) (*Enrollment, error) {
 	return &e, nil
 }
 
-// get returns the enrollment of userID in courseID.
-func (s enrollmentStore) get(ctx context.Context, courseID, userID string, now time.Time) (*Enrollment, error) {
+// Enrollment returns the enrollment of userID in courseID.
+func (s *Store) Enrollment(ctx context.Context, courseID, userID string, now time.Time) (*Enrollment, error) {
 	e, err := scanEnrollment(s.q(ctx).QueryRow(ctx, enrollmentSelect+` where e.course_id = $1 and e.user_id = $2`, courseID, userID), now)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("enrollment of user %s in course %s: %w", userID, courseID, ErrNotFound)
@@ -113,9 +99,9 @@ func (s enrollmentStore) get(ctx context.Context, courseID, userID string, now t
 	return e, nil
 }
 
-// lessons returns userID's progress on every lesson of courseID, in
+// LessonProgress returns userID's progress on every lesson of courseID, in
 // outline order.
-func (s enrollmentStore) lessons(ctx context.Context, courseID, userID string) ([]LessonProgress, error) {
+func (s *Store) LessonProgress(ctx context.Context, courseID, userID string) ([]LessonProgress, error) {
 	rows, err := s.q(ctx).Query(ctx, `select l.id, l.title, coalesce(lp.status, 'not_started'), lp.started_at, lp.completed_at
 		from lessons l join modules m on m.id = l.module_id
 		left join lesson_progress lp on lp.user_id = $2 and lp.lesson_id = l.id
@@ -138,16 +124,16 @@ func (s enrollmentStore) lessons(ctx context.Context, courseID, userID string) (
 	return out, nil
 }
 
-// enrollee is a user a staff member names as the one to enroll.
-type enrollee struct {
+// Enrollee is a user a staff member names as the one to enroll.
+type Enrollee struct {
 	ID     string
 	Active bool
 }
 
-// findUser looks a user of the organization up by id or (normalized)
+// FindUser looks a user of the organization up by id or (normalized)
 // email, exactly one of which is set.
-func (s enrollmentStore) findUser(ctx context.Context, id, email string) (*enrollee, error) {
-	var u enrollee
+func (s *Store) FindUser(ctx context.Context, id, email string) (*Enrollee, error) {
+	var u Enrollee
 	var err error
 	if id != "" {
 		err = s.q(ctx).QueryRow(ctx, `select id, active from users where id = $1`, id).Scan(&u.ID, &u.Active)
@@ -163,30 +149,26 @@ func (s enrollmentStore) findUser(ctx context.Context, id, email string) (*enrol
 	return &u, nil
 }
 
-// courseEnrollment returns whether the course takes self-enrollment
-// ("open") or not ("invite").
-func (s enrollmentStore) courseEnrollment(ctx context.Context, courseID string) (string, error) {
-	var mode string
-	if err := s.q(ctx).QueryRow(ctx, `select enrollment from courses where id = $1`, courseID).Scan(&mode); err != nil {
-		return "", fmt.Errorf("course enrollment mode: %w", err)
+// Enroll enrolls userID and reports enrollment.created; it reports false
+// when an enrollment already exists (a concurrent request won).
+func (s *Store) Enroll(ctx context.Context, courseID, userID, source string, by *string, due *time.Time) (bool, error) {
+	q := s.q(ctx)
+	e := EnrollmentCreated{CourseID: courseID, UserID: userID, Source: source, DueAt: due}
+	err := q.QueryRow(ctx, `insert into enrollments (course_id, user_id, source, enrolled_by, due_at)
+		values ($1, $2, $3, $4, $5) on conflict (course_id, user_id) do nothing returning id::text, created_at`,
+		courseID, userID, source, by, due).Scan(&e.EnrollmentID, &e.EnrolledAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
 	}
-	return mode, nil
-}
-
-// insert enrolls userID; it reports false when an enrollment already
-// exists (a concurrent request won).
-func (s enrollmentStore) insert(ctx context.Context, courseID, userID, source string, by *string, due *time.Time) (bool, error) {
-	tag, err := s.q(ctx).Exec(ctx, `insert into enrollments (course_id, user_id, source, enrolled_by, due_at)
-		values ($1, $2, $3, $4, $5) on conflict (course_id, user_id) do nothing`, courseID, userID, source, by, due)
 	if err != nil {
 		return false, fmt.Errorf("enroll: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return true, events.Append(ctx, q, e.event())
 }
 
-// reactivate turns a withdrawn enrollment active again, keeping its
+// Reactivate turns a withdrawn enrollment active again, keeping its
 // progress; a new due date replaces the old one.
-func (s enrollmentStore) reactivate(ctx context.Context, courseID, userID string, due *time.Time) error {
+func (s *Store) Reactivate(ctx context.Context, courseID, userID string, due *time.Time) error {
 	_, err := s.q(ctx).Exec(ctx, `update enrollments set status = 'active', withdrawn_at = null,
 		due_at = coalesce($3, due_at), updated_at = now()
 		where course_id = $1 and user_id = $2 and status = 'withdrawn'`, courseID, userID, due)
@@ -196,14 +178,15 @@ func (s enrollmentStore) reactivate(ctx context.Context, courseID, userID string
 	return nil
 }
 
-// enrollmentPatch is a change to an enrollment; nil fields stay.
-type enrollmentPatch struct {
+// Patch is a change to an enrollment; nil fields stay.
+type Patch struct {
 	SetDue bool
 	DueAt  *time.Time
 	Status *string // active or withdrawn
 }
 
-func (s enrollmentStore) update(ctx context.Context, courseID, userID string, p enrollmentPatch) error {
+// Update changes an enrollment's due date or status.
+func (s *Store) Update(ctx context.Context, courseID, userID string, p Patch) error {
 	// Asking a completed enrollment to be active leaves it completed;
 	// reactivating a withdrawn one keeps its progress.
 	tag, err := s.q(ctx).Exec(ctx, `update enrollments set
@@ -225,8 +208,8 @@ func (s enrollmentStore) update(ctx context.Context, courseID, userID string, p 
 	return nil
 }
 
-// withdraw marks an enrollment withdrawn; lesson progress stays.
-func (s enrollmentStore) withdraw(ctx context.Context, courseID, userID string) error {
+// Withdraw marks an enrollment withdrawn; lesson progress stays.
+func (s *Store) Withdraw(ctx context.Context, courseID, userID string) error {
 	tag, err := s.q(ctx).Exec(ctx, `update enrollments set status = 'withdrawn',
 		withdrawn_at = coalesce(withdrawn_at, now()), updated_at = now()
 		where course_id = $1 and user_id = $2`, courseID, userID)
@@ -239,8 +222,8 @@ func (s enrollmentStore) withdraw(ctx context.Context, courseID, userID string) 
 	return nil
 }
 
-// enrolleeFilter narrows a course's enrollee list.
-type enrolleeFilter struct {
+// EnrolleeFilter narrows a course's enrollee list.
+type EnrolleeFilter struct {
 	Status string // "" for every status
 	Query  string // substring of name or email
 	// After is the cursor: enrolled_at (RFC 3339) and id of the last row seen.
@@ -248,8 +231,9 @@ type enrolleeFilter struct {
 	Limit int
 }
 
-// list returns up to f.Limit+1 enrollees of courseID in enrollment order.
-func (s enrollmentStore) list(ctx context.Context, courseID string, f enrolleeFilter, now time.Time) ([]*Enrollment, error) {
+// Enrollees returns up to f.Limit+1 enrollees of courseID in enrollment
+// order.
+func (s *Store) Enrollees(ctx context.Context, courseID string, f EnrolleeFilter, now time.Time) ([]*Enrollment, error) {
 	args := []any{courseID, f.Limit + 1}
 	where := []string{"e.course_id = $1"}
 	if f.Status != "" {
@@ -278,19 +262,19 @@ func (s enrollmentStore) list(ctx context.Context, courseID string, f enrolleeFi
 
 var enrollmentLikeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// myFilter narrows a learner's own enrollments.
-type myFilter struct {
+// MineFilter narrows a learner's own enrollments.
+type MineFilter struct {
 	Status string // "" for every status but withdrawn
 	After  []string
 	Limit  int
 }
 
-// mine returns up to f.Limit+1 of userID's enrollments, newest first, in
+// Mine returns up to f.Limit+1 of userID's enrollments, newest first, in
 // ONE query: the page of enrollments is picked first (by the
 // enrollments_user index), then each row's next lesson is found through
 // lessons_course and the lesson_progress primary key. Courses in draft
 // are left out: their learners cannot open them.
-func (s enrollmentStore) mine(ctx context.Context, userID string, f myFilter, now time.Time) ([]*MyEnrollment, error) {
+func (s *Store) Mine(ctx context.Context, userID string, f MineFilter, now time.Time) ([]*MyEnrollment, error) {
 	args := []any{userID, f.Limit + 1}
 	where := []string{"e.user_id = $1", "c.status <> 'draft'"}
 	if f.Status != "" {

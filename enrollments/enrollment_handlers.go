@@ -1,4 +1,4 @@
-package courses
+package enrollments
 
 import (
 	"bytes"
@@ -9,47 +9,13 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
+	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
-// registerEnrollments mounts the enrollment routes: one learner's
-// enrollment (self or by staff), a course's enrollee list, bulk enrollment,
-// "my learning" and the group enrollment rules. Ops never see enrollments.
-func (h *Handlers) registerEnrollments(r fiber.Router) {
-	member := auth.Require("enrollments", auth.Admin, auth.Instructor, auth.Learner)
-	admin := auth.Require("enrollments", auth.Admin)
-	r.Get("/me/enrollments", auth.Require("enrollments"), h.myEnrollments)
-	r.Post("/courses/:id/enrollments/bulk", member, h.enrollBulk)
-	r.Get("/courses/:id/enrollments", member, h.enrollList)
-	r.Post("/courses/:id/enrollments", member, h.enrollCreate)
-	r.Get("/courses/:id/enrollments/:user_id", member, h.enrollGet)
-	r.Patch("/courses/:id/enrollments/:user_id", member, h.enrollPatch)
-	r.Delete("/courses/:id/enrollments/:user_id", member, h.enrollDelete)
-	r.Get("/enrollment-rules", admin, h.ruleList)
-	r.Post("/enrollment-rules", admin, h.ruleCreate)
-	r.Delete("/enrollment-rules/:id", admin, h.ruleDelete)
-}
-
-func (h *Handlers) enrollments() enrollmentStore { return enrollmentStore{db: h.DB} }
-
-func (h *Handlers) enrollmentNow() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
-}
-
-// unprocessable is a 422 naming the body field at fault: a well-formed
-// value that names nothing usable (an unknown user, a deactivated one).
-func enrollmentRefError(field, format string, args ...any) *httpapp.Error {
-	return &httpapp.Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Field: field,
-		Message: field + ": " + fmt.Sprintf(format, args...)}
-}
-
-// parseDue reads a due date: RFC 3339 and in the future.
+// parseDueAt reads a due date: RFC 3339 and in the future.
 func parseDueAt(field, s string, now time.Time) (*time.Time, error) {
 	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
 	if err != nil {
@@ -59,32 +25,6 @@ func parseDueAt(field, s string, now time.Time) (*time.Time, error) {
 		return nil, httpapp.Invalid(field, "must be in the future")
 	}
 	return &t, nil
-}
-
-// validEmail is a cheap shape check: one @ with something on each side, no
-// spaces; whether the address exists is the users table's business.
-func enrolleeEmailOK(s string) bool {
-	at := strings.IndexByte(s, '@')
-	return len(s) >= 3 && len(s) <= 254 && at > 0 && at < len(s)-1 && strings.Count(s, "@") == 1 &&
-		!strings.ContainsAny(s, " \t\r\n<>,;\"()[]\\")
-}
-
-// pathUser is the :user_id of a path; a malformed one is not found.
-func enrollmentPathUser(c *fiber.Ctx) (string, error) {
-	id := c.Params("user_id")
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return "", fmt.Errorf("user %q: %w", id, ErrNotFound)
-	}
-	return strings.Clone(id), nil
-}
-
-// staffOnly answers 403 to a caller who may see the course but is not its
-// staff.
-func enrollmentStaffOnly(rel *Relation) error {
-	if !rel.CanEdit() {
-		return httpapp.Errorf(fiber.StatusForbidden, "forbidden", "only the course's instructors and admins may manage its enrollments")
-	}
-	return nil
 }
 
 type enrollReq struct {
@@ -100,35 +40,34 @@ type enrollReq struct {
 func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := auth.From(ctx)
-	courseID := strings.Clone(c.Params("id"))
-	rel, err := h.relation(ctx, courseID)
+	rel, err := h.relation(c)
 	if err != nil {
 		return err
 	}
+	courseID := rel.CourseID
 	var req enrollReq
 	if len(bytes.TrimSpace(c.Body())) > 0 {
 		if err := httpapp.ParseJSON(c, &req); err != nil {
 			return err
 		}
 	}
-	now := h.enrollmentNow()
-	st := h.enrollments()
+	now := h.Clock.Now()
 	target, self := p.UserID, true
 	switch {
 	case req.UserID != nil && req.Email != nil:
 		return httpapp.Invalid("user_id", "give user_id or email, not both")
 	case req.UserID != nil:
-		id := strings.TrimSpace(*req.UserID)
-		if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-			return httpapp.Invalid("user_id", "must be a UUID")
+		id, err := httpapp.ID("user_id", *req.UserID)
+		if err != nil {
+			return err
 		}
-		target, self = strings.ToLower(id), strings.EqualFold(id, p.UserID)
+		target, self = id, id == p.UserID
 	case req.Email != nil:
-		email := auth.NormalizeEmail(*req.Email)
-		if !enrolleeEmailOK(email) {
-			return httpapp.Invalid("email", "must be an email address")
+		email, err := httpapp.Email("email", *req.Email)
+		if err != nil {
+			return err
 		}
-		self = email == auth.NormalizeEmail(p.Email)
+		self = email == httpapp.NormalizeEmail(p.Email)
 		target = email
 	}
 	if !self && !rel.CanEdit() {
@@ -150,20 +89,20 @@ func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 		if req.Email != nil {
 			field, id, email = "email", "", target
 		}
-		u, err := st.findUser(ctx, id, email)
+		u, err := h.Store.FindUser(ctx, id, email)
 		if errors.Is(err, ErrNotFound) {
-			return enrollmentRefError(field, "no such user in this organization")
+			return httpapp.Unprocessable(field, "no such user in this organization")
 		}
 		if err != nil {
 			return err
 		}
 		if !u.Active {
-			return enrollmentRefError(field, "user is deactivated")
+			return httpapp.Unprocessable(field, "user is deactivated")
 		}
 		target = u.ID
 	}
 
-	existing, err := st.get(ctx, courseID, target, now)
+	existing, err := h.Store.Enrollment(ctx, courseID, target, now)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -184,24 +123,20 @@ func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 		if rel.Status != "published" {
 			return httpapp.Errorf(fiber.StatusForbidden, "not_published", "the course is not published yet")
 		}
-		mode, err := st.courseEnrollment(ctx, courseID)
-		if err != nil {
-			return err
-		}
-		if mode != "open" {
+		if !rel.SelfEnroll {
 			return httpapp.Errorf(fiber.StatusForbidden, "invite_only", "this course is by invitation: ask its instructor to enroll you")
 		}
 	}
 	status := fiber.StatusOK
 	if existing != nil {
-		err = st.reactivate(ctx, courseID, target, due)
+		err = h.Store.Reactivate(ctx, courseID, target, due)
 	} else {
 		var by *string
 		if !self {
 			by = &p.UserID
 		}
 		var inserted bool
-		inserted, err = st.insert(ctx, courseID, target, source, by, due)
+		inserted, err = h.Store.Enroll(ctx, courseID, target, source, by, due)
 		if inserted {
 			status = fiber.StatusCreated
 		}
@@ -209,7 +144,7 @@ func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := st.get(ctx, courseID, target, now)
+	e, err := h.Store.Enrollment(ctx, courseID, target, now)
 	if err != nil {
 		return err
 	}
@@ -221,19 +156,18 @@ func (h *Handlers) enrollCreate(c *fiber.Ctx) error {
 
 // enrollList lists a course's enrollees for its staff.
 func (h *Handlers) enrollList(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	rel, err := h.relation(ctx, strings.Clone(c.Params("id")))
+	rel, err := h.relation(c)
 	if err != nil {
 		return err
 	}
-	if err := enrollmentStaffOnly(rel); err != nil {
+	if err := staffOnly(rel); err != nil {
 		return err
 	}
-	pr, err := httpapp.ParsePage(c, 2)
+	pr, err := httpapp.ParsePage(c, httpapp.KeyTime, httpapp.KeyID)
 	if err != nil {
 		return err
 	}
-	f := enrolleeFilter{Status: c.Query("status"), Query: strings.TrimSpace(c.Query("q")), Limit: pr.Limit}
+	f := EnrolleeFilter{Status: strings.Clone(c.Query("status")), Query: strings.Clone(strings.TrimSpace(c.Query("q"))), Limit: pr.Limit, After: pr.After}
 	switch f.Status {
 	case "", "active", "completed", "withdrawn":
 	default:
@@ -242,46 +176,28 @@ func (h *Handlers) enrollList(c *fiber.Ctx) error {
 	if len(f.Query) > 200 {
 		return httpapp.Invalid("q", "must be at most 200 characters")
 	}
-	if pr.After != nil {
-		if err := enrollmentCursorOK(pr.After); err != nil {
-			return err
-		}
-		f.After = pr.After
-	}
-	items, err := h.enrollments().list(ctx, rel.CourseID, f, h.enrollmentNow())
+	items, err := h.Store.Enrollees(c.UserContext(), rel.CourseID, f, h.Clock.Now())
 	if err != nil {
 		return err
 	}
 	return c.JSON(httpapp.NewPage(items, pr.Limit, func(e *Enrollment) []string {
-		return []string{e.EnrolledAt.Format(time.RFC3339Nano), e.ID}
+		return []string{httpapp.TimeKey(e.EnrolledAt), e.ID}
 	}))
-}
-
-// checkTimeCursor validates a (timestamp, uuid) cursor before SQL casts it.
-func enrollmentCursorOK(after []string) error {
-	if _, err := time.Parse(time.RFC3339Nano, after[0]); err != nil {
-		return httpapp.Invalid("cursor", "is not a cursor this list returned")
-	}
-	if _, err := uuid.Parse(after[1]); err != nil {
-		return httpapp.Invalid("cursor", "is not a cursor this list returned")
-	}
-	return nil
 }
 
 // enrollTarget loads the course and the :user_id of an enrollment route.
 // Course staff may name anyone; anyone else only themself (another user's
 // enrollment is not found).
-func (h *Handlers) enrollTarget(c *fiber.Ctx) (*Relation, string, error) {
-	ctx := c.UserContext()
-	rel, err := h.relation(ctx, strings.Clone(c.Params("id")))
+func (h *Handlers) enrollTarget(c *fiber.Ctx) (*courses.Relation, string, error) {
+	rel, err := h.relation(c)
 	if err != nil {
 		return nil, "", err
 	}
-	userID, err := enrollmentPathUser(c)
+	userID, err := httpapp.PathID(c, "user_id", "user", ErrNotFound)
 	if err != nil {
 		return nil, "", err
 	}
-	if !rel.CanEdit() && !strings.EqualFold(userID, auth.From(ctx).UserID) {
+	if !rel.CanEdit() && userID != auth.From(c.UserContext()).UserID {
 		return nil, "", fmt.Errorf("enrollment of user %s: %w", userID, ErrNotFound)
 	}
 	return rel, userID, nil
@@ -294,12 +210,11 @@ func (h *Handlers) enrollGet(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	st := h.enrollments()
-	e, err := st.get(ctx, rel.CourseID, userID, h.enrollmentNow())
+	e, err := h.Store.Enrollment(ctx, rel.CourseID, userID, h.Clock.Now())
 	if err != nil {
 		return err
 	}
-	if e.Lessons, err = st.lessons(ctx, rel.CourseID, userID); err != nil {
+	if e.Lessons, err = h.Store.LessonProgress(ctx, rel.CourseID, userID); err != nil {
 		return err
 	}
 	return c.JSON(e)
@@ -312,15 +227,15 @@ func (h *Handlers) enrollPatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := enrollmentStaffOnly(rel); err != nil {
+	if err := staffOnly(rel); err != nil {
 		return err
 	}
 	var body map[string]json.RawMessage
 	if err := httpapp.ParseJSON(c, &body); err != nil {
 		return err
 	}
-	now := h.enrollmentNow()
-	var patch enrollmentPatch
+	now := h.Clock.Now()
+	var patch Patch
 	for k, v := range body {
 		switch k {
 		case "due_at":
@@ -344,7 +259,7 @@ func (h *Handlers) enrollPatch(c *fiber.Ctx) error {
 			case "active", "withdrawn":
 				patch.Status = &s
 			case "completed":
-				return enrollmentRefError("status", "completed is reached by completing the course's lessons, not set")
+				return httpapp.Unprocessable("status", "completed is reached by completing the course's lessons, not set")
 			default:
 				return httpapp.Invalid("status", "must be active or withdrawn")
 			}
@@ -353,16 +268,15 @@ func (h *Handlers) enrollPatch(c *fiber.Ctx) error {
 		}
 	}
 	ctx := c.UserContext()
-	st := h.enrollments()
 	if patch.Status != nil && *patch.Status == "active" && rel.Status == "archived" {
-		if cur, err := st.get(ctx, rel.CourseID, userID, now); err == nil && cur.Status == "withdrawn" {
+		if cur, err := h.Store.Enrollment(ctx, rel.CourseID, userID, now); err == nil && cur.Status == "withdrawn" {
 			return fmt.Errorf("course %s is archived and takes no enrollments: %w", rel.CourseID, ErrConflict)
 		}
 	}
-	if err := st.update(ctx, rel.CourseID, userID, patch); err != nil {
+	if err := h.Store.Update(ctx, rel.CourseID, userID, patch); err != nil {
 		return err
 	}
-	e, err := st.get(ctx, rel.CourseID, userID, now)
+	e, err := h.Store.Enrollment(ctx, rel.CourseID, userID, now)
 	if err != nil {
 		return err
 	}
@@ -376,7 +290,7 @@ func (h *Handlers) enrollDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.enrollments().withdraw(c.UserContext(), rel.CourseID, userID); err != nil {
+	if err := h.Store.Withdraw(c.UserContext(), rel.CourseID, userID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -385,28 +299,22 @@ func (h *Handlers) enrollDelete(c *fiber.Ctx) error {
 // myEnrollments is "my learning": the caller's enrollments with their
 // course, progress and next lesson, newest first.
 func (h *Handlers) myEnrollments(c *fiber.Ctx) error {
-	pr, err := httpapp.ParsePage(c, 2)
+	pr, err := httpapp.ParsePage(c, httpapp.KeyTime, httpapp.KeyID)
 	if err != nil {
 		return err
 	}
-	f := myFilter{Status: c.Query("status"), Limit: pr.Limit}
+	f := MineFilter{Status: strings.Clone(c.Query("status")), Limit: pr.Limit, After: pr.After}
 	switch f.Status {
 	case "", "active", "completed", "withdrawn":
 	default:
 		return httpapp.Invalid("status", "must be active, completed or withdrawn")
 	}
-	if pr.After != nil {
-		if err := enrollmentCursorOK(pr.After); err != nil {
-			return err
-		}
-		f.After = pr.After
-	}
 	ctx := c.UserContext()
-	items, err := h.enrollments().mine(ctx, auth.From(ctx).UserID, f, h.enrollmentNow())
+	items, err := h.Store.Mine(ctx, auth.From(ctx).UserID, f, h.Clock.Now())
 	if err != nil {
 		return err
 	}
 	return c.JSON(httpapp.NewPage(items, pr.Limit, func(m *MyEnrollment) []string {
-		return []string{m.EnrolledAt.Format(time.RFC3339Nano), m.ID}
+		return []string{httpapp.TimeKey(m.EnrolledAt), m.ID}
 	}))
 }

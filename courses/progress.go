@@ -32,14 +32,14 @@ type Progress struct {
 	Lessons     []LessonState `json:"lessons"`
 }
 
-// computeProgress works out, from a course's outline and a learner's lesson
+// ComputeProgress works out, from a course's outline and a learner's lesson
 // statuses (lesson id → in_progress or completed; absent is not started),
 // each lesson's status and lock, the count of completed lessons and the
 // percentage. A lesson is locked until every lesson it requires is
 // completed and every lesson of every module its module requires is
 // completed. Percent is 100 exactly when every lesson is completed, and 0
 // for a course without lessons.
-func computeProgress(modules []*Module, status map[string]string) Progress {
+func ComputeProgress(modules []*Module, status map[string]string) Progress {
 	done := func(id string) bool { return status[id] == Completed }
 	moduleDone := make(map[string]bool, len(modules))
 	var p Progress

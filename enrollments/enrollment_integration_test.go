@@ -1,4 +1,4 @@
-package courses_test
+package enrollments_test
 
 import (
 	"context"
@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lectern/lectern/app/apptest"
-	"github.com/lectern/lectern/courses"
+	"github.com/lectern/lectern/enrollments"
 	"github.com/lectern/lectern/internal/auth"
-	"github.com/lectern/lectern/internal/database"
+	"github.com/lectern/lectern/internal/bulk"
 	"github.com/lectern/lectern/internal/testenv"
 )
 
@@ -141,7 +140,7 @@ func TestEnrollSelfAndByStaff(t *testing.T) {
 	draft := e.enrCourse(e.org, teacher, "draft", "open")
 	archived := e.enrCourse(e.org, teacher, "archived", "open")
 
-	var en courses.Enrollment
+	var en enrollments.Enrollment
 	code, body := e.call(learnerTok, "POST", "/courses/"+open+"/enrollments", map[string]any{}, &en)
 	e.want(code, 201, body, "self-enroll in an open course")
 	if en.User.ID != learner || en.Source != "self" || en.Status != "active" || en.CourseID != open {
@@ -208,8 +207,8 @@ func TestEnrollSelfAndByStaff(t *testing.T) {
 	// The enrollee list is for staff; a learner gets 403 on a course they
 	// see, 404 on one they do not.
 	var page struct {
-		Items      []courses.Enrollment `json:"items"`
-		NextCursor *string              `json:"next_cursor"`
+		Items      []enrollments.Enrollment `json:"items"`
+		NextCursor *string                  `json:"next_cursor"`
 	}
 	code, body = e.call(teacherTok, "GET", "/courses/"+invite+"/enrollments", nil, &page)
 	e.want(code, 200, body, "list enrollees")
@@ -255,7 +254,7 @@ func TestEnrollUnenrollKeepsProgress(t *testing.T) {
 
 	code, body = e.call(learnerTok, "DELETE", "/courses/"+course+"/enrollments/"+learner, nil, nil)
 	e.want(code, 204, body, "unenroll self")
-	var en courses.Enrollment
+	var en enrollments.Enrollment
 	code, body = e.call(teacherTok, "GET", "/courses/"+course+"/enrollments/"+learner, nil, &en)
 	e.want(code, 200, body, "staff read the withdrawn enrollment")
 	if en.Status != "withdrawn" || en.WithdrawnAt == nil || len(en.Lessons) != 2 ||
@@ -319,8 +318,8 @@ func TestMyLearningNextLesson(t *testing.T) {
 		($1, $2, $3, $4, 'completed', now()), ($1, $2, $3, $5, 'in_progress', null)`, e.org, learner, first, m1["A"], m1["B"])
 
 	type page struct {
-		Items      []courses.MyEnrollment `json:"items"`
-		NextCursor *string                `json:"next_cursor"`
+		Items      []enrollments.MyEnrollment `json:"items"`
+		NextCursor *string                    `json:"next_cursor"`
 	}
 	var p page
 	code, body = e.call(learnerTok, "GET", "/me/enrollments", nil, &p)
@@ -328,7 +327,7 @@ func TestMyLearningNextLesson(t *testing.T) {
 	if len(p.Items) != 2 {
 		t.Fatalf("my learning: %+v", p)
 	}
-	byCourse := map[string]courses.MyEnrollment{}
+	byCourse := map[string]enrollments.MyEnrollment{}
 	for _, m := range p.Items {
 		byCourse[m.Course.ID] = m
 	}
@@ -367,7 +366,7 @@ func TestMyLearningNextLesson(t *testing.T) {
 	e.want(code, 400, body, "bad status")
 }
 
-type enrBulkReport = courses.BulkReport
+type enrBulkReport = enrollments.BulkReport
 
 func (e *enrEnv) bulk(course string, body []byte, contentType string) (int, enrBulkReport, map[string]any) {
 	e.t.Helper()
@@ -380,7 +379,7 @@ func (e *enrEnv) bulk(course string, body []byte, contentType string) (int, enrB
 
 func TestEnrollBulk(t *testing.T) {
 	e := enrStart(t)
-	const n = courses.MaxBulkRows
+	const n = enrollments.MaxBulkRows
 	// 10,000 learners with email bulk-00001@ex.test .. and external ids ext-1 ..
 	e.exec(`insert into users (org_id, email, name, external_id)
 		select $1, format('bulk-%s@ex.test', to_char(i, 'FM00000')), format('Bulk %s', i), 'ext-' || i
@@ -417,17 +416,17 @@ func TestEnrollBulk(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"rows": rows, "due_at": due})
 	code, rep, m := e.bulk(course, body, "application/json")
 	e.want(code, 200, m, "bulk JSON")
-	wantFailed := []courses.BulkFailure{
-		{Row: 9991, Value: "not an email", Reason: "email is not an email address"},
-		{Row: 9992, Value: "1234", Reason: "user_id is not a UUID"},
-		{Row: 9993, Value: email(n + 1), Reason: "due_at is not an RFC 3339 date-time"},
-		{Row: 9994, Value: "", Reason: "missing identifier: give email, user_id or external_id"},
-		{Row: 9995, Value: email(5), Reason: "duplicate of row 5"},
-		{Row: 9996, Value: "stranger@ex.test", Reason: "no such user in this organization"},
-		{Row: 9997, Value: email(n + 3), Reason: "user is deactivated"},
-		{Row: 9998, Value: "ext-7", Reason: "same user as row 7"},
-		{Row: 9999, Value: uid8, Reason: "same user as row 8"},
-		{Row: 10000, Value: email(n + 2), Reason: "due_at is in the past"},
+	wantFailed := []bulk.Failure{
+		{Row: 9991, Field: "email", Value: "not an email", Reason: "is not an email address"},
+		{Row: 9992, Field: "user_id", Value: "1234", Reason: "is not a UUID"},
+		{Row: 9993, Field: "due_at", Value: "next week", Reason: "is not an RFC 3339 date-time"},
+		{Row: 9994, Field: "row", Value: "", Reason: "missing identifier: give email, user_id or external_id"},
+		{Row: 9995, Field: "email", Value: email(5), Reason: "duplicate of row 5"},
+		{Row: 9996, Field: "email", Value: "stranger@ex.test", Reason: "no such user in this organization"},
+		{Row: 9997, Field: "email", Value: email(n + 3), Reason: "user is deactivated"},
+		{Row: 9998, Field: "external_id", Value: "ext-7", Reason: "same user as row 7"},
+		{Row: 9999, Field: "user_id", Value: uid8, Reason: "same user as row 8"},
+		{Row: 10000, Field: "due_at", Value: "2000-01-01T00:00:00Z", Reason: "is in the past"},
 	}
 	if rep.Rows != n || rep.Enrolled != n-12 || rep.AlreadyEnrolled != 1 || rep.Reactivated != 1 {
 		t.Fatalf("counts: rows %d enrolled %d already %d reactivated %d", rep.Rows, rep.Enrolled, rep.AlreadyEnrolled, rep.Reactivated)
@@ -441,6 +440,15 @@ func TestEnrollBulk(t *testing.T) {
 	if active != n-10 || withDue != n-12 {
 		t.Fatalf("enrollments: %d active, %d bulk with a due date", active, withDue)
 	}
+	// Each new enrollment is one event, written by the same request.
+	reported := func() int {
+		var k int
+		e.scalar(&k, `select count(*) from events where type = 'enrollment.created' and payload->>'course_id' = $1 and payload->>'source' = 'bulk'`, course)
+		return k
+	}
+	if k := reported(); k != n-12 {
+		t.Fatalf("%d enrollment.created events, want %d", k, n-12)
+	}
 
 	// Twice is the same as once.
 	code, rep, m = e.bulk(course, body, "application/json")
@@ -451,6 +459,9 @@ func TestEnrollBulk(t *testing.T) {
 	e.scalar(&active, `select count(*) from enrollments where course_id = $1`, course)
 	if active != n-10 {
 		t.Fatalf("enrollments after a second run: %d", active)
+	}
+	if k := reported(); k != n-12 {
+		t.Fatalf("%d enrollment.created events after a second run, want %d", k, n-12)
 	}
 
 	// CSV, by external id and user id, with a due date column.
@@ -478,7 +489,7 @@ func TestEnrollBulk(t *testing.T) {
 	small := "user_id,due_at,email\n" + uid7 + ",2000-01-01T00:00:00Z,\n" + uid7 + ",,\n,,bulk-00009@ex.test\n,,\n"
 	code, rep, m = e.bulk(csvCourse, []byte(small), "text/csv; charset=utf-8")
 	e.want(code, 200, m, "small CSV")
-	want := []courses.BulkFailure{{Row: 1, Value: uid7, Reason: "due_at is in the past"}, {Row: 4, Reason: "missing identifier: give email, user_id or external_id"}}
+	want := []bulk.Failure{{Row: 1, Field: "due_at", Value: "2000-01-01T00:00:00Z", Reason: "is in the past"}, {Row: 4, Field: "row", Reason: "missing identifier: give email, user_id or external_id"}}
 	if rep.Rows != 4 || rep.AlreadyEnrolled != 2 || rep.Enrolled != 0 || fmt.Sprint(rep.Failed) != fmt.Sprint(want) {
 		t.Fatalf("small CSV: %+v", rep)
 	}
@@ -489,7 +500,7 @@ func TestEnrollBulk(t *testing.T) {
 	e.want(code, 413, m, "10,001 rows")
 	for _, bad := range []string{"", "name\nx\n", "due_at\n2030-01-01T00:00:00Z\n", "email,email\na@b,a@b\n"} {
 		code, _, m = e.bulk(csvCourse, []byte(bad), "text/csv")
-		if _, f := enrErr(m); code != 400 || f != "rows" {
+		if _, f := enrErr(m); code != 400 || f != "header" {
 			t.Fatalf("CSV %q: %d %v", bad, code, m)
 		}
 	}
@@ -521,8 +532,8 @@ func TestEnrollmentRules(t *testing.T) {
 	e.exec(`insert into enrollments (org_id, course_id, user_id, source, status, withdrawn_at) values ($1, $2, $3, 'self', 'withdrawn', now())`, e.org, course, b)
 
 	var created struct {
-		Rule     courses.EnrollmentRule `json:"rule"`
-		Enrolled int                    `json:"enrolled"`
+		Rule     enrollments.EnrollmentRule `json:"rule"`
+		Enrolled int                        `json:"enrolled"`
 	}
 	code, body := e.call("", "POST", "/enrollment-rules", map[string]any{"group_id": group, "course_id": course, "due_days": 14}, &created)
 	e.want(code, 201, body, "create rule")
@@ -562,17 +573,17 @@ func TestEnrollmentRules(t *testing.T) {
 	code, body = e.call(teacherTok, "POST", "/enrollment-rules", map[string]any{"group_id": group, "course_id": course}, nil)
 	e.want(code, 403, body, "instructor creates a rule")
 
-	// A member joining later is enrolled by the database trigger, whatever
-	// inserts the membership.
-	err := database.InOrg(context.Background(), e.db, e.org, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `insert into group_members (group_id, user_id) values ($1, $2)`, group, late)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	// A member joining later is enrolled in the same request (here an admin
+	// adding them; provisioning is identity's bulk test), and reported.
+	code, body = e.call("", "POST", "/groups/"+group+"/members", map[string]any{"user_ids": []string{late}}, nil)
+	e.want(code, 200, body, "add a member")
+	var reported int
+	e.scalar(&reported, `select count(*) from events where type = 'enrollment.created' and payload->>'course_id' = $1 and payload->>'source' = 'rule'`, course)
+	if reported != 2 {
+		t.Fatalf("%d rule enrollments reported, want 2 (a, then late)", reported)
 	}
 	var page struct {
-		Items []courses.Enrollment `json:"items"`
+		Items []enrollments.Enrollment `json:"items"`
 	}
 	code, body = e.call(teacherTok, "GET", "/courses/"+course+"/enrollments?status=active", nil, &page)
 	e.want(code, 200, body, "enrollees")
@@ -585,7 +596,7 @@ func TestEnrollmentRules(t *testing.T) {
 	}
 
 	var rules struct {
-		Items []courses.EnrollmentRule `json:"items"`
+		Items []enrollments.EnrollmentRule `json:"items"`
 	}
 	code, body = e.call("", "GET", "/enrollment-rules", nil, &rules)
 	e.want(code, 200, body, "list rules")

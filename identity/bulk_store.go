@@ -1,18 +1,12 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lectern/lectern/internal/auth"
-	"github.com/lectern/lectern/internal/database"
-	"github.com/lectern/lectern/internal/httpapp"
+	"github.com/lectern/lectern/internal/bulk"
 )
 
 // BulkReport is the answer to a provisioning request. Each row is counted
@@ -20,53 +14,22 @@ import (
 // unchanged or failed. Deactivated counts the updated rows that turned an
 // active user inactive (their sessions and tokens are revoked).
 type BulkReport struct {
-	Created       int           `json:"created"`
-	Updated       int           `json:"updated"`
-	Deactivated   int           `json:"deactivated"`
-	Unchanged     int           `json:"unchanged"`
-	Failed        []BulkFailure `json:"failed"`
-	GroupsCreated int           `json:"groups_created"`
+	Created       int            `json:"created"`
+	Updated       int            `json:"updated"`
+	Deactivated   int            `json:"deactivated"`
+	Unchanged     int            `json:"unchanged"`
+	Failed        []bulk.Failure `json:"failed"`
+	GroupsCreated int            `json:"groups_created"`
 }
 
-// bulk provisions users from an HR system's export: JSON {"users": [...]}
-// or CSV. Every row is validated; invalid rows are reported and skipped;
-// the valid ones are written set-based in the request's transaction.
-func (h *Handlers) bulk(c *fiber.Ctx) error {
-	// The app caps bodies of /bulk routes (LECTERN_BULK_BODY_LIMIT).
-	body := c.Body()
-	ct := c.Get(fiber.HeaderContentType)
-	var rows []bulkRow
-	var failed []BulkFailure
-	var err error
-	switch {
-	case isCSV(ct):
-		rows, failed, err = parseBulkCSV(bytes.NewReader(body))
-	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
-		rows, failed, err = parseBulkJSON(body)
-	default:
-		return httpapp.Errorf(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json ({\"users\": [...]}) or text/csv")
-	}
-	if err != nil {
-		return err
-	}
-	recs, bad := validateBulk(rows)
-	failed = append(failed, bad...)
-	ctx := c.UserContext()
-	rep, err := provision(ctx, database.Q(ctx, h.DB), auth.From(ctx).UserID, recs)
-	if err != nil {
-		return err
-	}
-	rep.Failed = append(rep.Failed, failed...)
-	slices.SortFunc(rep.Failed, func(a, b BulkFailure) int { return a.Row - b.Row })
-	return c.JSON(rep)
-}
-
-// provision writes valid records in a handful of set-based statements: the
+// Provision writes valid records in a handful of set-based statements: the
 // rows are copied into a temporary table, matched to users (by external id,
 // then by email), checked against the organization, then upserted with
-// their group memberships. self is the caller, who may not lock themself out.
-func provision(ctx context.Context, q database.Querier, self string, recs []bulkRecord) (*BulkReport, error) {
-	rep := &BulkReport{Failed: []BulkFailure{}}
+// their group memberships (Joins hears of the new ones). self is the
+// caller, who may not lock themself out.
+func (s *Store) Provision(ctx context.Context, self string, recs []bulkRecord) (*BulkReport, error) {
+	q := s.q(ctx)
+	rep := &BulkReport{Failed: []bulk.Failure{}}
 	if len(recs) == 0 {
 		return rep, nil
 	}
@@ -96,7 +59,7 @@ func provision(ctx context.Context, q database.Querier, self string, recs []bulk
 			row integer primary key, external_id text, email text not null, name text not null,
 			roles text[], groups text[], set_groups boolean not null, active boolean,
 			ext_user uuid, email_user uuid, user_id uuid, is_new boolean not null default false,
-			fail_field text, fail_reason text,
+			fail_field text, fail_value text, fail_reason text,
 			changed boolean not null default false, deactivate boolean not null default false
 		) on commit drop`); err != nil {
 		return nil, err
@@ -127,10 +90,11 @@ func provision(ctx context.Context, q database.Querier, self string, recs []bulk
 				left join users ue on ue.external_id = r.external_id
 				left join users um on um.email = r.email) m
 			where m.row = b.row`},
-		{"email taken", `update bulk_in set fail_field = 'email', fail_reason = 'another user has this email'
+		{"email taken", `update bulk_in set fail_field = 'email', fail_value = email, fail_reason = 'another user has this email'
 			where ext_user is not null and email_user is not null and ext_user <> email_user`},
 		{"same user twice", `update bulk_in b set
 				fail_field = case when b.external_id is null then 'email' else 'external_id' end,
+				fail_value = coalesce(b.external_id, b.email),
 				fail_reason = 'matches the same user as row ' || f.first
 			from (select user_id, min(row) as first from bulk_in where not is_new and fail_field is null
 			      group by user_id having count(*) > 1) f
@@ -143,17 +107,14 @@ func provision(ctx context.Context, q database.Querier, self string, recs []bulk
 	}
 	if _, err := step("self", `update bulk_in set
 			fail_field = case when active is false then 'active' else 'roles' end,
+			fail_value = case when active is false then 'false' else array_to_string(roles, ';') end,
 			fail_reason = case when active is false then 'you may not deactivate yourself'
 				else 'you may not remove your own admin role' end
 		where user_id = $1 and fail_field is null and (active is false or (roles is not null and not 'admin' = any (roles)))`, self); err != nil {
 		return nil, err
 	}
-	rows, _ := q.Query(ctx, `delete from bulk_in where fail_field is not null returning row, fail_field, fail_reason`)
-	rep.Failed, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (BulkFailure, error) {
-		var f BulkFailure
-		err := r.Scan(&f.Row, &f.Field, &f.Reason)
-		return f, err
-	})
+	rows, _ := q.Query(ctx, `delete from bulk_in where fail_field is not null returning row, fail_field, coalesce(fail_value, ''), fail_reason`)
+	rep.Failed, err = pgx.CollectRows(rows, pgx.RowToStructByPos[bulk.Failure])
 	if err != nil {
 		return nil, fmt.Errorf("provision: collect failures: %w", err)
 	}
@@ -196,10 +157,10 @@ func provision(ctx context.Context, q database.Querier, self string, recs []bulk
 		from bulk_in where is_new order by row
 		on conflict (org_id, email) do nothing`)
 	if err != nil {
-		return nil, conflictOn(err)
+		return nil, taken(err)
 	}
 	if int(n) != rep.Created {
-		return nil, httpapp.Errorf(fiber.StatusConflict, "conflict", "users were added while this request ran; send it again")
+		return nil, ErrRaced
 	}
 
 	created, err := step("create groups", `insert into groups (name)
@@ -213,11 +174,16 @@ func provision(ctx context.Context, q database.Querier, self string, recs []bulk
 		where b.set_groups and gm.user_id = b.user_id and g.id = gm.group_id and not g.name = any (b.groups)`); err != nil {
 		return nil, err
 	}
-	// One insert: the group_members trigger enrolls by rules once.
-	if _, err := step("join groups", `insert into group_members (group_id, user_id)
+	// One insert; Joins hears of every new membership at once.
+	rows, _ = q.Query(ctx, `insert into group_members (group_id, user_id)
 		select g.id, b.user_id from bulk_in b cross join unnest(b.groups) n join groups g on g.name = n
 		where b.set_groups and not exists (select 1 from group_members gm where gm.group_id = g.id and gm.user_id = b.user_id)
-		on conflict do nothing`); err != nil {
+		on conflict do nothing returning group_id::text, user_id::text`)
+	joins, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Membership])
+	if err != nil {
+		return nil, fmt.Errorf("provision: join groups: %w", err)
+	}
+	if err := s.joined(ctx, joins); err != nil {
 		return nil, err
 	}
 	return rep, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -16,32 +15,32 @@ import (
 // the request has left them, can never all be met. The request's
 // transaction then rolls the change back.
 func (h *Handlers) checkPrerequisites(ctx context.Context, courseID, field string) error {
-	modules, err := h.loadOutline(ctx, courseID, false)
+	modules, err := h.Store.Outline(ctx, courseID, false)
 	if err != nil {
 		return err
 	}
 	if prerequisiteCycle(modules) {
-		return unprocessable(field, "this would make prerequisites circular: some lesson would wait for itself")
+		return httpapp.Unprocessable(field, "this would make prerequisites circular: some lesson would wait for itself")
 	}
 	return nil
 }
 
-// prerequisites checks a body's list of prerequisite ids: rows of table in
+// prerequisites checks a body's list of prerequisite ids: items of kind in
 // the course, not self.
-func (h *Handlers) prerequisites(ctx context.Context, table, courseID, self string, ids []string) ([]string, error) {
-	ids, err := uuids("prerequisites", ids)
+func (h *Handlers) prerequisites(ctx context.Context, kind Item, courseID, self string, ids []string) ([]string, error) {
+	ids, err := httpapp.IDs("prerequisites", ids)
 	if err != nil {
 		return nil, err
 	}
 	if slices.Contains(ids, self) {
-		return nil, unprocessable("prerequisites", "cannot require itself")
+		return nil, httpapp.Unprocessable("prerequisites", "cannot require itself")
 	}
-	n, err := h.countIn(ctx, table, courseID, ids)
+	n, err := h.Store.CountIn(ctx, kind, courseID, ids)
 	if err != nil {
 		return nil, err
 	}
 	if n != len(ids) {
-		return nil, unprocessable("prerequisites", "every prerequisite must be one of this course's %s", table)
+		return nil, httpapp.Unprocessable("prerequisites", "every prerequisite must be one of this course's %s", kind)
 	}
 	return ids, nil
 }
@@ -57,8 +56,7 @@ type outlineReq struct {
 // lessons listed under it (a lesson may move to another module). The body
 // must list every module and every lesson of the course exactly once.
 func (h *Handlers) putOutline(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
+	r, err := h.editable(c)
 	if err != nil {
 		return err
 	}
@@ -69,10 +67,11 @@ func (h *Handlers) putOutline(c *fiber.Ctx) error {
 	if req.Modules == nil {
 		return httpapp.Invalid("modules", "is required")
 	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
+	ctx := c.UserContext()
+	if err := h.Store.Lock(ctx, r.CourseID); err != nil {
 		return err
 	}
-	current, err := h.loadOutline(ctx, r.CourseID, false)
+	current, err := h.Store.Outline(ctx, r.CourseID, false)
 	if err != nil {
 		return err
 	}
@@ -89,20 +88,20 @@ func (h *Handlers) putOutline(c *fiber.Ctx) error {
 	for i, m := range req.Modules {
 		id, err := uuid.Parse(m.ID)
 		if err != nil || !haveModules[id.String()] {
-			return unprocessable("modules", "item %d: %q is not a module of this course", i, m.ID)
+			return httpapp.Unprocessable("modules", "item %d: %q is not a module of this course", i, m.ID)
 		}
 		if seen[id.String()] {
-			return unprocessable("modules", "lists module %s twice", id)
+			return httpapp.Unprocessable("modules", "lists module %s twice", id)
 		}
 		seen[id.String()] = true
 		modules = append(modules, id.String())
 		for j, lid := range m.Lessons {
 			l, err := uuid.Parse(lid)
 			if err != nil || !haveLessons[l.String()] {
-				return unprocessable("modules", "module %s, lesson %d: %q is not a lesson of this course", id, j, lid)
+				return httpapp.Unprocessable("modules", "module %s, lesson %d: %q is not a lesson of this course", id, j, lid)
 			}
 			if seen[l.String()] {
-				return unprocessable("modules", "lists lesson %s twice", l)
+				return httpapp.Unprocessable("modules", "lists lesson %s twice", l)
 			}
 			seen[l.String()] = true
 			lessons, lessonModules = append(lessons, l.String()), append(lessonModules, id.String())
@@ -110,10 +109,10 @@ func (h *Handlers) putOutline(c *fiber.Ctx) error {
 		}
 	}
 	if len(modules) != len(haveModules) || len(lessons) != len(haveLessons) {
-		return unprocessable("modules", "must list all %d modules and %d lessons of the course (got %d and %d)",
+		return httpapp.Unprocessable("modules", "must list all %d modules and %d lessons of the course (got %d and %d)",
 			len(haveModules), len(haveLessons), len(modules), len(lessons))
 	}
-	if err := h.reorder(ctx, r.CourseID, modules, lessons, lessonModules, positions); err != nil {
+	if err := h.Store.Reorder(ctx, r.CourseID, modules, lessons, lessonModules, positions); err != nil {
 		return err
 	}
 	if err := h.checkPrerequisites(ctx, r.CourseID, "modules"); err != nil {
@@ -132,8 +131,7 @@ type moduleReq struct {
 }
 
 func (h *Handlers) createModule(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
+	r, err := h.editable(c)
 	if err != nil {
 		return err
 	}
@@ -144,70 +142,84 @@ func (h *Handlers) createModule(c *fiber.Ctx) error {
 	if req.Title == nil {
 		return httpapp.Invalid("title", "is required")
 	}
-	title, err := text("title", *req.Title, 1, 200, false)
+	title, err := httpapp.Text("title", *req.Title, 1, 200)
 	if err != nil {
 		return err
 	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
+	ctx := c.UserContext()
+	if err := h.Store.Lock(ctx, r.CourseID); err != nil {
 		return err
 	}
 	var requires []string
 	if req.Prerequisites != nil {
-		if requires, err = h.prerequisites(ctx, "modules", r.CourseID, "", *req.Prerequisites); err != nil {
+		if requires, err = h.prerequisites(ctx, Modules, r.CourseID, "", *req.Prerequisites); err != nil {
 			return err
 		}
 	}
-	id, err := h.insertModule(ctx, r.CourseID, title)
+	id, err := h.Store.CreateModule(ctx, r.CourseID, title)
 	if err != nil {
 		return err
 	}
 	if len(requires) > 0 {
-		if err := h.setPrerequisites(ctx, "module", id, requires); err != nil {
+		if err := h.Store.SetPrerequisites(ctx, Modules, id, requires); err != nil {
 			return err
 		}
 	}
-	m, err := h.loadModule(ctx, r.CourseID, id)
+	m, err := h.Store.Module(ctx, r.CourseID, id)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 
+// itemChange starts a change to the module or lesson the path names: the
+// caller must be able to edit the course, the body (when there is one) is
+// decoded into req, and the course is locked for the rest of the request.
+func (h *Handlers) itemChange(c *fiber.Ctx, kind Item, req any) (*Relation, string, error) {
+	r, err := h.editable(c)
+	if err != nil {
+		return nil, "", err
+	}
+	if req != nil {
+		if err := httpapp.ParseJSON(c, req); err != nil {
+			return nil, "", err
+		}
+	}
+	id, err := httpapp.PathID(c, kind.one()+"_id", kind.one(), ErrNotFound)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := h.Store.Lock(c.UserContext(), r.CourseID); err != nil {
+		return nil, "", err
+	}
+	return r, id, nil
+}
+
 func (h *Handlers) patchModule(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
 	var req moduleReq
-	if err := httpapp.ParseJSON(c, &req); err != nil {
-		return err
-	}
-	id, err := param(c, "module_id", "module")
+	r, id, err := h.itemChange(c, Modules, &req)
 	if err != nil {
 		return err
 	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
-		return err
-	}
-	if _, err := h.loadModule(ctx, r.CourseID, id); err != nil {
+	ctx := c.UserContext()
+	if _, err := h.Store.Module(ctx, r.CourseID, id); err != nil {
 		return err
 	}
 	if req.Title != nil {
-		title, err := text("title", *req.Title, 1, 200, false)
+		title, err := httpapp.Text("title", *req.Title, 1, 200)
 		if err != nil {
 			return err
 		}
-		if err := h.renameModule(ctx, id, title); err != nil {
+		if err := h.Store.RenameModule(ctx, id, title); err != nil {
 			return err
 		}
 	}
 	if req.Prerequisites != nil {
-		if err := h.replacePrerequisites(ctx, "modules", r.CourseID, id, *req.Prerequisites); err != nil {
+		if err := h.replacePrerequisites(ctx, Modules, r.CourseID, id, *req.Prerequisites); err != nil {
 			return err
 		}
 	}
-	m, err := h.loadModule(ctx, r.CourseID, id)
+	m, err := h.Store.Module(ctx, r.CourseID, id)
 	if err != nil {
 		return err
 	}
@@ -215,41 +227,34 @@ func (h *Handlers) patchModule(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) deleteModule(c *fiber.Ctx) error {
-	return h.deleteItem(c, "modules", "module_id", "module")
+	return h.deleteItem(c, Modules)
 }
 
-// replacePrerequisites sets what a module or lesson (table) requires and
-// checks that the course's prerequisites still form no cycle.
-func (h *Handlers) replacePrerequisites(ctx context.Context, table, courseID, id string, list []string) error {
-	requires, err := h.prerequisites(ctx, table, courseID, id, list)
+// replacePrerequisites sets what a module or lesson requires and checks
+// that the course's prerequisites still form no cycle.
+func (h *Handlers) replacePrerequisites(ctx context.Context, kind Item, courseID, id string, list []string) error {
+	requires, err := h.prerequisites(ctx, kind, courseID, id, list)
 	if err != nil {
 		return err
 	}
-	if err := h.setPrerequisites(ctx, strings.TrimSuffix(table, "s"), id, requires); err != nil {
+	if err := h.Store.SetPrerequisites(ctx, kind, id, requires); err != nil {
 		return err
 	}
 	return h.checkPrerequisites(ctx, courseID, "prerequisites")
 }
 
-// deleteItem deletes the module or lesson (table) named by the path
-// parameter and brings the enrollments' stored progress up to date.
-func (h *Handlers) deleteItem(c *fiber.Ctx, table, paramName, what string) error {
+// deleteItem deletes the module or lesson the path names and brings the
+// learners' stored progress up to date.
+func (h *Handlers) deleteItem(c *fiber.Ctx, kind Item) error {
+	r, id, err := h.itemChange(c, kind, nil)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
-	if err != nil {
+	if err := h.Store.Delete(ctx, kind, r.CourseID, id); err != nil {
 		return err
 	}
-	id, err := param(c, paramName, what)
-	if err != nil {
-		return err
-	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
-		return err
-	}
-	if err := h.deleteIn(ctx, table, r.CourseID, id); err != nil {
-		return err
-	}
-	if err := h.refreshEnrollments(ctx, r.CourseID); err != nil {
+	if err := h.Learners.OutlineChanged(ctx, r.CourseID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -266,27 +271,27 @@ type lessonReq struct {
 
 // video checks a lesson's video: a video of the organization, ready to
 // play. Another organization's video is invisible, so unknown.
-func (h *Handlers) video(ctx context.Context, id string) (string, error) {
-	u, err := uuid.Parse(id)
+func (h *Handlers) video(ctx context.Context, v string) (string, error) {
+	id, err := httpapp.ID("video_id", v)
 	if err != nil {
-		return "", httpapp.Invalid("video_id", "is not an id")
+		return "", err
 	}
-	st, err := h.videoStatus(ctx, u.String())
+	st, err := h.Store.VideoStatus(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	switch st {
 	case "":
-		return "", unprocessable("video_id", "no video %s in this organization", u)
+		return "", httpapp.Unprocessable("video_id", "no video %s in this organization", id)
 	case "ready":
-		return u.String(), nil
+		return id, nil
 	}
-	return "", unprocessable("video_id", "video %s is %s; a lesson needs a ready video", u, st)
+	return "", httpapp.Unprocessable("video_id", "video %s is %s; a lesson needs a ready video", id, st)
 }
 
 // applyBody validates and renders a lesson's Markdown body.
 func applyBody(l *Lesson, body string) error {
-	body, err := text("body", body, 0, maxBody, true)
+	body, err := httpapp.Multiline("body", body, maxBody)
 	if err != nil {
 		return err
 	}
@@ -298,8 +303,7 @@ func applyBody(l *Lesson, body string) error {
 }
 
 func (h *Handlers) createLesson(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
+	r, err := h.editable(c)
 	if err != nil {
 		return err
 	}
@@ -307,6 +311,7 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 	if err := httpapp.ParseJSON(c, &req); err != nil {
 		return err
 	}
+	ctx := c.UserContext()
 	l := &Lesson{}
 	switch {
 	case req.ModuleID == nil:
@@ -323,7 +328,7 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 		return httpapp.Invalid("video_id", "a text lesson has no video")
 	}
 	l.Kind = *req.Kind
-	if l.Title, err = text("title", *req.Title, 1, 200, false); err != nil {
+	if l.Title, err = httpapp.Text("title", *req.Title, 1, 200); err != nil {
 		return err
 	}
 	body := ""
@@ -333,18 +338,16 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 	if err := applyBody(l, body); err != nil {
 		return err
 	}
-	mid, err := uuid.Parse(*req.ModuleID)
-	if err != nil {
-		return httpapp.Invalid("module_id", "is not an id")
-	}
-	l.ModuleID = mid.String()
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
+	if l.ModuleID, err = httpapp.ID("module_id", *req.ModuleID); err != nil {
 		return err
 	}
-	if n, err := h.countIn(ctx, "modules", r.CourseID, []string{l.ModuleID}); err != nil {
+	if err := h.Store.Lock(ctx, r.CourseID); err != nil {
+		return err
+	}
+	if n, err := h.Store.CountIn(ctx, Modules, r.CourseID, []string{l.ModuleID}); err != nil {
 		return err
 	} else if n == 0 {
-		return unprocessable("module_id", "no module %s in this course", l.ModuleID)
+		return httpapp.Unprocessable("module_id", "no module %s in this course", l.ModuleID)
 	}
 	if l.Kind == "video" {
 		vid, err := h.video(ctx, *req.VideoID)
@@ -355,50 +358,41 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 	}
 	var requires []string
 	if req.Prerequisites != nil {
-		if requires, err = h.prerequisites(ctx, "lessons", r.CourseID, "", *req.Prerequisites); err != nil {
+		if requires, err = h.prerequisites(ctx, Lessons, r.CourseID, "", *req.Prerequisites); err != nil {
 			return err
 		}
 	}
-	id, err := h.insertLesson(ctx, r.CourseID, l, *l.Body)
+	id, err := h.Store.CreateLesson(ctx, r.CourseID, l)
 	if err != nil {
 		return err
 	}
 	if len(requires) > 0 {
-		if err := h.setPrerequisites(ctx, "lesson", id, requires); err != nil {
+		if err := h.Store.SetPrerequisites(ctx, Lessons, id, requires); err != nil {
 			return err
 		}
 		if err := h.checkPrerequisites(ctx, r.CourseID, "prerequisites"); err != nil {
 			return err
 		}
 	}
-	if err := h.refreshEnrollments(ctx, r.CourseID); err != nil {
+	if err := h.Learners.OutlineChanged(ctx, r.CourseID); err != nil {
 		return err
 	}
-	out, err := h.loadLesson(ctx, r.CourseID, id)
+	out, err := h.Store.Lesson(ctx, r.CourseID, id)
 	if err != nil {
 		return err
 	}
+	h.presentVideo(out)
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (h *Handlers) patchLesson(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	r, err := h.editable(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
 	var req lessonReq
-	if err := httpapp.ParseJSON(c, &req); err != nil {
-		return err
-	}
-	id, err := param(c, "lesson_id", "lesson")
+	r, id, err := h.itemChange(c, Lessons, &req)
 	if err != nil {
 		return err
 	}
-	if err := h.lockCourse(ctx, r.CourseID); err != nil {
-		return err
-	}
-	l, err := h.loadLesson(ctx, r.CourseID, id)
+	ctx := c.UserContext()
+	l, err := h.Store.Lesson(ctx, r.CourseID, id)
 	if err != nil {
 		return err
 	}
@@ -411,7 +405,7 @@ func (h *Handlers) patchLesson(c *fiber.Ctx) error {
 		return httpapp.Invalid("video_id", "a text lesson has no video")
 	}
 	if req.Title != nil {
-		if l.Title, err = text("title", *req.Title, 1, 200, false); err != nil {
+		if l.Title, err = httpapp.Text("title", *req.Title, 1, 200); err != nil {
 			return err
 		}
 	}
@@ -427,21 +421,22 @@ func (h *Handlers) patchLesson(c *fiber.Ctx) error {
 		}
 		l.VideoID = &vid
 	}
-	if err := h.updateLesson(ctx, l); err != nil {
+	if err := h.Store.UpdateLesson(ctx, l); err != nil {
 		return err
 	}
 	if req.Prerequisites != nil {
-		if err := h.replacePrerequisites(ctx, "lessons", r.CourseID, id, *req.Prerequisites); err != nil {
+		if err := h.replacePrerequisites(ctx, Lessons, r.CourseID, id, *req.Prerequisites); err != nil {
 			return err
 		}
 	}
-	out, err := h.loadLesson(ctx, r.CourseID, id)
+	out, err := h.Store.Lesson(ctx, r.CourseID, id)
 	if err != nil {
 		return err
 	}
+	h.presentVideo(out)
 	return c.JSON(out)
 }
 
 func (h *Handlers) deleteLesson(c *fiber.Ctx) error {
-	return h.deleteItem(c, "lessons", "lesson_id", "lesson")
+	return h.deleteItem(c, Lessons)
 }
