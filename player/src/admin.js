@@ -293,8 +293,8 @@ function importer(o) {
       fill(report, h('h3', { style: { marginTop: '14px' } }, 'Result'),
         h('ul', { class: 'tags', role: 'status' }, r.counts.map((c) => h('li', { class: 'tag' }, `${c.name}: ${c.value}`))),
         r.failed.length ? h('div', null, h('p', { class: 'alert' }, `${r.failed.length} row${r.failed.length === 1 ? '' : 's'} failed:`),
-          h('table', { 'aria-label': 'Failed rows' }, h('thead', null, h('tr', null, h('th', null, 'Row'), h('th', null, 'Value'), h('th', null, 'Reason'))),
-            h('tbody', null, r.failed.map((f) => h('tr', null, h('td', null, String(f.row)), h('td', null, String(f.value)), h('td', null, f.reason)))))) : h('p', { class: 'muted' }, 'No row failed.'));
+          h('table', { 'aria-label': 'Failed rows' }, h('thead', null, h('tr', null, h('th', null, 'Row'), h('th', null, 'Field'), h('th', null, 'Value'), h('th', null, 'Reason'))),
+            h('tbody', null, r.failed.map((f) => h('tr', null, h('td', null, String(f.row)), h('td', null, f.field), h('td', null, String(f.value)), h('td', null, f.reason)))))) : h('p', { class: 'muted' }, 'No row failed.'));
     } catch (err) {
       bar.hidden = true;
       fill(report);

@@ -138,9 +138,9 @@ test('API shapes: enrollments, enrollees, tags, roles, bulk report, field errors
   assert.deepEqual(parseTags(' Safety, onboarding,,safety\nGo '), ['safety', 'onboarding', 'go']);
   assert.deepEqual(parseRoles('Instructor; learner, root'), ['instructor', 'learner']);
   assert.deepEqual(parseRoles(['ops', 'admin']), ['admin', 'ops']);
-  assert.deepEqual(bulkReport({ enrolled: 3, already_enrolled: 1, reactivated: 0, failed: [{ row: 4, value: 'x@y', reason: 'no such user' }] }), {
+  assert.deepEqual(bulkReport({ enrolled: 3, already_enrolled: 1, reactivated: 0, failed: [{ row: 4, field: 'email', value: 'x@y', reason: 'no such user' }] }), {
     counts: [{ name: 'enrolled', value: 3 }, { name: 'already enrolled', value: 1 }, { name: 'reactivated', value: 0 }],
-    failed: [{ row: 4, value: 'x@y', reason: 'no such user' }],
+    failed: [{ row: 4, field: 'email', value: 'x@y', reason: 'no such user' }],
   });
   const e = errorFrom(400, { error: { code: 'invalid', message: 'must not be empty', field: 'title' } });
   assert.equal(e.field, 'title');

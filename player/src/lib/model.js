@@ -61,6 +61,6 @@ export function bulkReport(body) {
   const counts = Object.entries(b).filter(([, v]) => typeof v === 'number').map(([k, v]) => ({ name: k.replace(/_/g, ' '), value: v }));
   return {
     counts,
-    failed: failed.map((f) => ({ row: f.row ?? f.line ?? '', value: f.value ?? f.email ?? f.external_id ?? '', reason: f.reason || f.error || f.message || '' })),
+    failed: failed.map((f) => ({ row: f.row ?? f.line ?? '', field: f.field ?? '', value: f.value ?? f.email ?? f.external_id ?? '', reason: f.reason || f.error || f.message || '' })),
   };
 }
