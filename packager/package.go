@@ -36,6 +36,9 @@ type Result struct {
 	// media playlists, the MPD and the master playlist last.
 	Files  []File
 	Tracks []TrackInfo // full detail, to rebuild manifests without re-reading media
+	// Master and MPD are the relative paths of the HLS master playlist and
+	// the DASH manifest: what players open.
+	Master, MPD string
 }
 
 // Rendition summarises one packaged rendition.
@@ -139,6 +142,7 @@ func Package(ctx context.Context, inputs []Input, outDir string, opt Options) (*
 		return nil, err
 	}
 	res.Files = append(res.Files, manifests...)
+	res.Master, res.MPD = MasterPlaylistName, DASHManifestName
 	return res, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -250,4 +251,58 @@ func vttTime(sec float64) string {
 	d := time.Duration(math.Round(sec*1000)) * time.Millisecond
 	return fmt.Sprintf("%02d:%02d:%02d.%03d",
 		int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second), int(d%time.Second/time.Millisecond))
+}
+
+// The stills' places in a published encode, relative to its prefix: the
+// poster at the top, the thumbnails track and its sprites (which the track
+// names relative to itself) in one folder.
+const (
+	PosterPath     = PosterName
+	ThumbsDir      = "thumbs"
+	ThumbsTrackRel = ThumbsDir + "/thumbs.vtt"
+)
+
+// StillFile is one still to publish: RelPath under the encode's prefix,
+// Path on disk.
+type StillFile struct {
+	RelPath     string
+	Path        string
+	ContentType string
+}
+
+// StillsOut are the poster and the seek-bar thumbnails of an encode, ready
+// to publish: Poster and Track are the RelPaths clients are pointed at.
+type StillsOut struct {
+	Poster, Track string
+	Files         []StillFile
+}
+
+// CollectStills gathers the poster and sprites an encode with l.Stills wrote
+// into encDir, writes the WebVTT thumbnails track next to them, and names
+// every file's place in the published encode. A poster ffmpeg did not
+// write (a stream shorter than its header said) is taken from the start of
+// the top rung instead.
+func CollectStills(ctx context.Context, ffmpegPath, encDir string, l Ladder) (*StillsOut, error) {
+	poster := filepath.Join(encDir, PosterName)
+	if _, err := os.Stat(poster); err != nil {
+		if err := Poster(ctx, ffmpegPath, OutputPath(encDir, l.Video[0].Name), poster, 0, l.Stills.PosterWidth); err != nil {
+			return nil, err
+		}
+	}
+	th, err := CollectThumbnails(encDir, l.Stills.Thumbs)
+	if err != nil {
+		return nil, err
+	}
+	vtt := filepath.Join(encDir, path.Base(ThumbsTrackRel))
+	if err := os.WriteFile(vtt, ThumbnailsVTT(*th, SpriteName), 0o644); err != nil {
+		return nil, fmt.Errorf("thumbnails track: %w", err)
+	}
+	s := &StillsOut{Poster: PosterPath, Track: ThumbsTrackRel, Files: []StillFile{
+		{RelPath: PosterPath, Path: poster, ContentType: "image/jpeg"},
+		{RelPath: ThumbsTrackRel, Path: vtt, ContentType: "text/vtt; charset=utf-8"},
+	}}
+	for _, sp := range th.Sprites {
+		s.Files = append(s.Files, StillFile{RelPath: path.Join(ThumbsDir, filepath.Base(sp)), Path: sp, ContentType: "image/jpeg"})
+	}
+	return s, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -281,26 +280,4 @@ func (h *Handlers) abortUpload(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// VideoJSON is a video as the API shows it: the record, absolute URLs of its
-// manifests through the CDN, and its latest encode (the job).
-// SweepExpiredUploads aborts open uploads past their expiry and removes their
-// parts from the object store. It returns how many it aborted.
-func SweepExpiredUploads(ctx context.Context, st *Store, bs ObjectStore, now time.Time) (int, error) {
-	us, err := st.ExpiredUploads(ctx, now, 100)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, u := range us {
-		if err := bs.AbortMultipart(ctx, u.ObjectKey, u.S3UploadID); err != nil {
-			return n, err
-		}
-		if err := st.MarkUploadAborted(ctx, u.ID); err != nil && !errors.Is(err, ErrConflict) {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
 }

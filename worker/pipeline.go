@@ -55,15 +55,16 @@ func (r *reporter) durations(end time.Time) []any {
 }
 
 func (r *reporter) report(ctx context.Context, p videos.Progress, force bool) {
+	now := r.w.Clock.Now()
 	r.mu.Lock()
 	if n := len(r.stages); n == 0 || r.stages[n-1].name != p.Stage {
-		r.stages = append(r.stages, stageMark{p.Stage, time.Now()})
+		r.stages = append(r.stages, stageMark{p.Stage, now})
 	}
-	if !force && time.Since(r.last) < r.w.ProgressEvery {
+	if !force && now.Sub(r.last) < r.w.ProgressEvery {
 		r.mu.Unlock()
 		return
 	}
-	r.last = time.Now()
+	r.last = now
 	r.mu.Unlock()
 	state, err := r.w.Store.UpdateProgress(context.WithoutCancel(ctx), r.id, p)
 	if err != nil {
@@ -155,10 +156,10 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	outDir := filepath.Join(dir, "out")
 	var inputs []packager.Input
 	for _, r := range ladder.Video {
-		inputs = append(inputs, packager.Input{Name: r.Name, Path: filepath.Join(encDir, r.Name+".mp4")})
+		inputs = append(inputs, packager.Input{Name: r.Name, Path: transcode.OutputPath(encDir, r.Name)})
 	}
 	if ladder.Audio != nil {
-		inputs = append(inputs, packager.Input{Name: ladder.Audio.Name, Path: filepath.Join(encDir, ladder.Audio.Name+".mp4")})
+		inputs = append(inputs, packager.Input{Name: ladder.Audio.Name, Path: transcode.OutputPath(encDir, ladder.Audio.Name)})
 	}
 	res, err := packager.Package(dctx, inputs, outDir, packager.Options{SegmentSeconds: ladder.SegmentSeconds})
 	if err != nil {
@@ -167,25 +168,16 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 		}
 		return fmt.Errorf("package: %w", err)
 	}
-	images, err := w.stills(dctx, encDir, ladder, e.Prefix)
+	stills, err := transcode.CollectStills(dctx, w.FFmpeg, encDir, ladder)
 	if err != nil {
 		return fmt.Errorf("poster and thumbnails: %w", err)
 	}
 
 	rep.report(ctx, videos.Progress{Stage: "publishing", Percent: pctPackage}, true)
-	var segments, manifests []blob.Upload
-	for _, f := range res.Files {
-		u := blob.Upload{Key: e.Prefix + f.RelPath, Path: filepath.Join(outDir, filepath.FromSlash(f.RelPath)), ContentType: f.ContentType, CacheControl: blob.CacheImmutable}
-		if f.Manifest {
-			u.CacheControl = blob.CacheManifest
-			manifests = append(manifests, u)
-		} else {
-			segments = append(segments, u)
-		}
-	}
+	segments, manifests := publication(e.Prefix, outDir, res, stills)
 	// Segments and images first, manifests last: a manifest never names an
 	// object that is not there yet.
-	if err := w.Blob.PutFiles(ctx, append(segments, images...), 8); err != nil {
+	if err := w.Blob.PutFiles(ctx, segments, 8); err != nil {
 		return fmt.Errorf("publish segments: %w", err)
 	}
 	if err := w.Blob.PutFiles(ctx, manifests, 4); err != nil {
@@ -195,14 +187,14 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 		return c
 	}
 	old, err := w.Store.FinishEncode(ctx, e.ID, videos.Published{
-		HLS: e.Prefix + "master.m3u8", DASH: e.Prefix + "manifest.mpd",
-		Poster: e.Prefix + "poster.jpg", Thumbs: e.Prefix + "thumbs/thumbs.vtt",
+		HLS: e.Prefix + res.Master, DASH: e.Prefix + res.MPD,
+		Poster: e.Prefix + stills.Poster, Thumbs: e.Prefix + stills.Track,
 		Renditions: res.Renditions,
 	})
 	if err != nil {
 		return err
 	}
-	log.Info("encode stages", rep.durations(time.Now())...)
+	log.Info("encode stages", rep.durations(w.Clock.Now())...)
 	if old != "" && old != e.Prefix {
 		if err := w.enqueuePurge(ctx, e.ID, old); err != nil {
 			log.Warn("schedule purge of the replaced encode", "prefix", old, "err", err)
@@ -211,33 +203,23 @@ func (w *Worker) pipeline(parent context.Context, e *videos.Encode, log *slog.Lo
 	return nil
 }
 
-// stills collects the poster and sprites the encode wrote into encDir and
-// writes the WebVTT thumbnails track next to them.
-func (w *Worker) stills(ctx context.Context, encDir string, l transcode.Ladder, prefix string) ([]blob.Upload, error) {
-	poster := filepath.Join(encDir, transcode.PosterName)
-	if _, err := os.Stat(poster); err != nil {
-		// No frame at the planned time (a stream shorter than its header
-		// said): take one from the start of the top rung instead.
-		if err := transcode.Poster(ctx, w.FFmpeg, filepath.Join(encDir, l.Video[0].Name+".mp4"), poster, 0, l.Stills.PosterWidth); err != nil {
-			return nil, err
+// publication is what an encode publishes under its prefix, in two
+// waves: the immutable media (segments, init segments, stills) and then the
+// short-lived manifests that name them.
+func publication(prefix, outDir string, res *packager.Result, stills *transcode.StillsOut) (media, manifests []blob.Upload) {
+	for _, f := range res.Files {
+		u := blob.Upload{Key: prefix + f.RelPath, Path: filepath.Join(outDir, filepath.FromSlash(f.RelPath)), ContentType: f.ContentType, CacheControl: blob.CacheImmutable}
+		if f.Manifest {
+			u.CacheControl = blob.CacheManifest
+			manifests = append(manifests, u)
+		} else {
+			media = append(media, u)
 		}
 	}
-	th, err := transcode.CollectThumbnails(encDir, l.Stills.Thumbs)
-	if err != nil {
-		return nil, err
+	for _, f := range stills.Files {
+		media = append(media, blob.Upload{Key: prefix + f.RelPath, Path: f.Path, ContentType: f.ContentType, CacheControl: blob.CacheImmutable})
 	}
-	vtt := filepath.Join(encDir, "thumbs.vtt")
-	if err := os.WriteFile(vtt, transcode.ThumbnailsVTT(*th, transcode.SpriteName), 0o644); err != nil {
-		return nil, err
-	}
-	ups := []blob.Upload{
-		{Key: prefix + "poster.jpg", Path: poster, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable},
-		{Key: prefix + "thumbs/thumbs.vtt", Path: vtt, ContentType: "text/vtt; charset=utf-8", CacheControl: blob.CacheImmutable},
-	}
-	for _, sp := range th.Sprites {
-		ups = append(ups, blob.Upload{Key: prefix + "thumbs/" + filepath.Base(sp), Path: sp, ContentType: "image/jpeg", CacheControl: blob.CacheImmutable})
-	}
-	return ups, nil
+	return media, manifests
 }
 
 func (w *Worker) enqueuePurge(ctx context.Context, encodeID, prefix string) error {
@@ -245,7 +227,7 @@ func (w *Worker) enqueuePurge(ctx context.Context, encodeID, prefix string) erro
 	if err != nil {
 		return err
 	}
-	_, err = w.Queue.c.EnqueueContext(ctx, t)
+	_, err = w.Queue.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}

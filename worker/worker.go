@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/lectern/lectern/internal/blob"
+	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/idempotency"
 	"github.com/lectern/lectern/transcode"
@@ -19,12 +20,42 @@ import (
 	"github.com/lectern/lectern/webhooks"
 )
 
+// Store is what the worker reads and writes of the videos domain: the job
+// records (videos.Store).
+type Store interface {
+	GetVideo(ctx context.Context, id string) (*videos.Video, error)
+	GetEncode(ctx context.Context, id string) (*videos.Encode, error)
+	StartEncode(ctx context.Context, id string) (*videos.Encode, error)
+	UpdateProgress(ctx context.Context, id string, p videos.Progress) (state string, err error)
+	SetProbe(ctx context.Context, encodeID, videoID string, probe, ladder any, duration float64, width, height int) error
+	FinishEncode(ctx context.Context, id string, p videos.Published) (oldPrefix string, err error)
+	FailEncode(ctx context.Context, id, reason string, final bool) error
+	QueuedEncodes(ctx context.Context, olderThan time.Time) ([]*videos.Encode, error)
+	videos.Expired
+}
+
+// Blob is the object store the pipeline reads sources from and publishes
+// to (blob.Store).
+type Blob interface {
+	Download(ctx context.Context, key, path string) error
+	PutFiles(ctx context.Context, files []blob.Upload, parallel int) error
+	RemovePrefix(ctx context.Context, prefix string) error
+	videos.Aborter
+}
+
+// Queue enqueues the worker's own tasks (Client).
+type Queue interface {
+	EnqueueEncode(ctx context.Context, videoID, encodeID string) error
+	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
 // Worker runs the pipeline tasks.
 type Worker struct {
-	Store          *videos.Store
-	Blob           *blob.Store
-	Queue          *Client
+	Store          Store
+	Blob           Blob
+	Queue          Queue
 	Log            *slog.Logger
+	Clock          clock.Clock
 	FFmpeg         string
 	FFprobe        string
 	ScratchDir     string
@@ -186,14 +217,14 @@ func (w *Worker) housekeep(ctx context.Context) {
 	if w.DB != nil {
 		w.sweepIdempotencyKeys(ctx)
 	}
-	if n, err := videos.SweepExpiredUploads(ctx, w.Store, w.Blob, time.Now()); err != nil {
+	if n, err := videos.SweepExpiredUploads(ctx, w.Store, w.Blob, w.Clock.Now()); err != nil {
 		w.Log.Warn("sweep expired uploads", "err", err)
 	} else if n > 0 {
 		w.Log.Info("aborted expired uploads", "count", n)
 	}
 	// An encode whose enqueue was lost (Redis down at upload time) is
 	// enqueued again; TaskIDs make this a no-op for those already queued.
-	es, err := w.Store.QueuedEncodes(ctx, time.Now().Add(-time.Minute))
+	es, err := w.Store.QueuedEncodes(ctx, w.Clock.Now().Add(-time.Minute))
 	if err != nil {
 		w.Log.Warn("reconcile encodes", "err", err)
 		return
@@ -209,7 +240,7 @@ func (w *Worker) housekeep(ctx context.Context) {
 // batches so that a backlog never holds one long delete.
 func (w *Worker) sweepIdempotencyKeys(ctx context.Context) {
 	const batch = 5000
-	cutoff := time.Now().Add(-idempotency.TTL)
+	cutoff := w.Clock.Now().Add(-idempotency.TTL)
 	for range 20 {
 		n, err := idempotency.Sweep(ctx, w.DB, cutoff, batch)
 		if err != nil {
@@ -250,10 +281,10 @@ func (w *Worker) handleEncode(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	log.Info("encode started", "attempt", before.Attempts+1)
-	started := time.Now()
+	started := w.Clock.Now()
 	err = w.pipeline(ctx, before, log)
 	if err == nil {
-		log.Info("encode ready", "seconds", time.Since(started).Seconds())
+		log.Info("encode ready", "seconds", w.Clock.Since(started).Seconds())
 		return nil
 	}
 	cctx := context.WithoutCancel(ctx)
