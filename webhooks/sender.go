@@ -18,6 +18,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/lectern/lectern/internal/clock"
 )
 
 // Task type, queue and limits of a delivery.
@@ -86,6 +87,8 @@ type Sender struct {
 	Batch int
 	// Concurrency is how many deliveries are sent at once (10).
 	Concurrency int
+	// Clock stamps the signatures.
+	Clock clock.Clock
 }
 
 // Backoff is the default wait before retry n: 10 s doubling up to an hour,
@@ -220,7 +223,7 @@ func (s *Sender) post(ctx context.Context, d *pending) (int, error) {
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set("Lectern-Event", d.Event)
 	req.Header.Set("Lectern-Delivery", d.ID)
-	req.Header.Set(SignatureHeader, Sign(d.Secret, time.Now(), body))
+	req.Header.Set(SignatureHeader, Sign(d.Secret, s.Clock.Now(), body))
 	resp, err := s.client().Do(req)
 	if err != nil {
 		return 0, err

@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
@@ -60,19 +61,19 @@ type Limiter struct {
 	interval float64 // milliseconds between requests at the sustained rate
 	// Prefix starts every Redis key ("lectern:rl:" by default).
 	Prefix string
-	// Now is the clock (time.Now by default); tests pin it.
-	Now func() time.Time
+	// Clock is the time (the real clock by default); tests pin it.
+	Clock clock.Clock
 }
 
 // New returns a limiter allowing rate requests a second sustained and burst
 // at once.
 func New(rdb redis.UniversalClient, rate float64, burst int) *Limiter {
-	return &Limiter{rdb: rdb, rate: rate, burst: burst, interval: 1000 / rate, Prefix: "lectern:rl:", Now: time.Now}
+	return &Limiter{rdb: rdb, rate: rate, burst: burst, interval: 1000 / rate, Prefix: "lectern:rl:"}
 }
 
 // Allow spends one request of key's budget, if there is one.
 func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
-	now := float64(l.Now().UnixMicro()) / 1000
+	now := float64(l.Clock.Now().UnixMicro()) / 1000
 	v, err := gcra.Run(ctx, l.rdb, []string{l.Prefix + key},
 		strconv.FormatFloat(now, 'f', 3, 64), strconv.FormatFloat(l.interval, 'f', 6, 64), l.burst).Slice()
 	if err != nil {
@@ -117,7 +118,7 @@ func (l *Limiter) Middleware(log *slog.Logger) fiber.Handler {
 	var skipUntil, warned time.Time
 	limit := strconv.Itoa(l.burst)
 	return func(c *fiber.Ctx) error {
-		now := l.Now()
+		now := l.Clock.Now()
 		mu.Lock()
 		skip := now.Before(skipUntil)
 		mu.Unlock()

@@ -42,14 +42,14 @@ func prefix() string {
 	return "lectern:test:rl:" + hex.EncodeToString(b) + ":"
 }
 
-// clock is a pinned, steppable clock.
-type clock struct {
+// stepClock is a pinned, steppable clock.
+type stepClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *stepClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -58,9 +58,9 @@ func (c *clock) Add(d time.Duration) {
 func TestGCRA(t *testing.T) {
 	rdb := stackRedis(t)
 	ctx := context.Background()
-	clk := &clock{t: time.Unix(1_800_000_000, 123_456_000)}
+	clk := &stepClock{t: time.Unix(1_800_000_000, 123_456_000)}
 	l := New(rdb, 10, 5) // one every 100 ms, 5 at once
-	l.Prefix, l.Now = prefix(), clk.Now
+	l.Prefix, l.Clock = prefix(), clk.Now
 
 	// A fresh client has the whole burst.
 	for i := range 5 {
