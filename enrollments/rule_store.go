@@ -13,8 +13,7 @@ import (
 )
 
 // EnrollmentRule enrolls every member of a group in a course: the members
-// it has when the rule is made at once, later ones as they join (the
-// group_members trigger of the schema).
+// it has when the rule is made at once, later ones as they join (Joined).
 type EnrollmentRule struct {
 	ID        string    `json:"id"`
 	Group     RuleGroup `json:"group"`

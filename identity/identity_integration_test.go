@@ -431,8 +431,8 @@ func TestGroups(t *testing.T) {
 	e.want(e.do("POST", "/api/v1/groups", apptest.Token, map[string]any{"name": "Sales"}), 409, "duplicate group")
 	e.want(e.do("POST", "/api/v1/groups", apptest.Token, map[string]any{"name": ""}), 400, "empty name")
 
-	// An enrollment rule on the group: new members are enrolled by the
-	// group_members trigger.
+	// An enrollment rule on the group: members added through the API are
+	// enrolled in the same request (identity tells enrollments).
 	var course string
 	if err := e.db.QueryRow(ctx, `with o as (select org_id, id from users where email = 'a@example.com'),
 			c as (insert into courses (org_id, title, owner_id, status) select org_id, 'Onboarding', id, 'published' from o returning id, org_id)

@@ -61,8 +61,8 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// Sender moves the outbox into asynq (Dispatch) and sends deliveries
-// (HandleDeliver). It works on the system-scope pool: the worker acts for
+// Sender fans events out into deliveries and moves them into asynq
+// (Dispatch), and sends deliveries (HandleDeliver). It works on the system-scope pool: the worker acts for
 // every organization.
 type Sender struct {
 	DB    *pgxpool.Pool

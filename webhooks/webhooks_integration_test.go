@@ -377,7 +377,7 @@ func TestEnrollmentCreatedIsDelivered(t *testing.T) {
 	}
 }
 
-// insertDelivery writes a pending delivery for hookID as the outbox would.
+// insertDelivery writes a pending delivery for hookID as the fan-out would.
 func (r *rig) insertDelivery(hookID string) string {
 	r.t.Helper()
 	var id string

@@ -74,9 +74,10 @@ type Worker struct {
 	// DB is the system-scope pool housekeeping sweeps tenant tables with
 	// (expired Idempotency-Keys); nil skips that sweep.
 	DB database.Querier
-	// Webhooks, when set, sends webhook deliveries: a dispatcher moves the
-	// outbox into asynq and an asynq server of their own sends them, so a
-	// long encode never holds a delivery up.
+	// Webhooks, when set, sends webhook deliveries: a dispatcher fans new
+	// events out into deliveries and moves them into asynq, and an asynq
+	// server of their own sends them, so a long encode never holds a
+	// delivery up.
 	Webhooks *webhooks.Sender
 
 	scratch *transcode.Scratch

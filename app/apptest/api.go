@@ -40,7 +40,7 @@ type API struct {
 	Stop func()
 }
 
-// StartAPI serves the whole application (internal/server) over db (a pool
+// StartAPI serves the whole application (app.New) over db (a pool
 // from DB) and bs, enqueuing encodes into q, with Token bootstrapped as the
 // first admin's API token. q may be nil when a test enqueues nothing.
 func StartAPI(t testing.TB, db *pgxpool.Pool, bs *blob.Store, q videos.Queue, chunk int64, now func() time.Time) *API {

@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"slices"
-	"strings"
 )
 
 // Roles a user may hold, several at once.
@@ -108,6 +107,3 @@ func ValidScope(s string) bool {
 
 // ValidRole reports whether r names a role.
 func ValidRole(r string) bool { return slices.Contains(AllRoles, r) }
-
-// NormalizeEmail lower-cases and trims an address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
