@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/minio/minio-go/v7"
@@ -263,11 +262,6 @@ func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 		keys = append(keys, o.Key)
 	}
 	return keys, nil
-}
-
-// RelKey joins a prefix and a path relative to a local folder into a key.
-func RelKey(prefix, rel string) string {
-	return strings.TrimSuffix(prefix, "/") + "/" + filepath.ToSlash(rel)
 }
 
 // DropBucket removes the bucket and everything in it; tests use it.

@@ -80,11 +80,6 @@ type txState struct {
 	after []func(context.Context)
 }
 
-// WithTx returns a context that carries tx; stores run their queries on it.
-func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
-	return context.WithValue(ctx, txKey{}, &txState{tx: tx})
-}
-
 // TxFrom returns the transaction carried by ctx, if any.
 func TxFrom(ctx context.Context) (pgx.Tx, bool) {
 	st, ok := ctx.Value(txKey{}).(*txState)
