@@ -39,7 +39,7 @@ cat "$work/video.json"
 export LECTERN_E2E_VIDEO_JSON="$work/video.json"
 
 cd "$REPO_ROOT/e2e"
-if [[ ! -d node_modules ]]; then
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 fi
 npm test

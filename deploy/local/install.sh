@@ -26,7 +26,10 @@ ensure_minio
 npm_install() { # dir
   local dir="$1"
   [[ -f "$dir/package.json" ]] || return 0
-  [[ -d "$dir/node_modules" ]] && return 0
+  # Installed, and not older than the lock file (a dependency was added).
+  if [[ -d "$dir/node_modules" && ! ( -f "$dir/package-lock.json" && "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ) ]]; then
+    return 0
+  fi
   log "npm dependencies in ${dir#"$REPO_ROOT"/}"
   # browsers come from Debian (chromium); never download one from npm postinstall
   export PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
