@@ -59,6 +59,9 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		Streamed:      []string{"/api/v1/uploads/"},
 		BulkBodyLimit: cfg.BulkBodyLimit,
 		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors),
+		BodyTimeout:   cfg.BodyTimeout, BodyMinRate: cfg.BodyMinRate,
+		RequestTimeout: cfg.RequestTimeout, PartTimeout: cfg.PartTimeout,
+		MaxConnsPerIP: cfg.MaxConnsPerIP,
 	})
 	app.Get("/healthz", health(d.Checks))
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {

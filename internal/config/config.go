@@ -53,6 +53,14 @@ type Config struct {
 	RateLimit      int
 	RateBurst      int
 	WebhookPrivate bool
+	// The request path: how long a request body may take to arrive, how
+	// long a request may take in all, how many connections one client
+	// address may hold.
+	BodyTimeout    time.Duration
+	BodyMinRate    int
+	RequestTimeout time.Duration
+	PartTimeout    time.Duration
+	MaxConnsPerIP  int
 }
 
 // Var documents one environment variable.
@@ -103,6 +111,11 @@ var Vars = []Var{
 	{"LECTERN_RATE_BURST", "200", "API requests a token may make at once before LECTERN_RATE_LIMIT applies; 0 turns rate limiting off"},
 	{"LECTERN_WEBHOOK_ALLOW_PRIVATE", "false", "let webhook deliveries reach loopback and private addresses (a receiver on this machine); off, only public addresses are dialled"},
 	{"LECTERN_BULK_BODY_LIMIT", "16777216", "largest body of a /bulk request (10,000 users or enrollments, JSON or CSV) in bytes"},
+	{"LECTERN_BODY_TIMEOUT", "10s", "time a request's headers and a JSON body may take to arrive (plus LECTERN_BODY_MIN_RATE); a slower client gets 408 and never holds a database connection"},
+	{"LECTERN_BODY_MIN_RATE", "65536", "bytes a second a JSON body must arrive at, beyond LECTERN_BODY_TIMEOUT (a 1 MiB body gets 10 s + 16 s)"},
+	{"LECTERN_REQUEST_TIMEOUT", "30s", "deadline of every API request's work (database, object store); an upload part has LECTERN_PART_TIMEOUT"},
+	{"LECTERN_PART_TIMEOUT", "10m", "time one upload part may take to arrive and be stored"},
+	{"LECTERN_MAX_CONNS_PER_IP", "256", "connections one client address may hold open at once (0: no limit; behind a proxy that hides addresses, raise it or turn it off)"},
 }
 
 // Load reads the environment. It fails with a message naming the variable
@@ -152,6 +165,11 @@ func load(getenv func(string) string) (*Config, error) {
 		RateBurst:      p.int("LECTERN_RATE_BURST", 0, 1000000),
 		WebhookPrivate: p.bool("LECTERN_WEBHOOK_ALLOW_PRIVATE"),
 		BulkBodyLimit:  p.int("LECTERN_BULK_BODY_LIMIT", 1024, 1<<30),
+		BodyTimeout:    p.dur("LECTERN_BODY_TIMEOUT"),
+		BodyMinRate:    p.int("LECTERN_BODY_MIN_RATE", 1024, 1<<30),
+		RequestTimeout: p.dur("LECTERN_REQUEST_TIMEOUT"),
+		PartTimeout:    p.dur("LECTERN_PART_TIMEOUT"),
+		MaxConnsPerIP:  p.int("LECTERN_MAX_CONNS_PER_IP", 0, 1<<20),
 	}
 	if c.ScratchDir == "" {
 		c.ScratchDir = c.DataDir + "/scratch"

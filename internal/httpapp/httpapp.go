@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // Error is an error with an HTTP status and a machine-readable code. Handlers
@@ -54,7 +55,8 @@ type Mapping struct {
 
 // Options configures New.
 type Options struct {
-	Logger        *slog.Logger
+	Logger *slog.Logger
+	// JSONBodyLimit caps request bodies (streamed routes aside).
 	JSONBodyLimit int
 	// Streamed lists path prefixes whose PUT bodies are streamed without a
 	// size cap from this package (their handlers enforce their own).
@@ -63,25 +65,123 @@ type Options struct {
 	// provisioning or enrollment rows); 0 means JSONBodyLimit.
 	BulkBodyLimit int
 	Errors        []Mapping
+
+	// BodyTimeout bounds how long a request's headers, and a body beyond
+	// them at BodyMinRate bytes a second, may take to arrive; a request
+	// whose body is late is answered 408 and its connection closed. Zero
+	// means 10 s and 64 KiB/s.
+	BodyTimeout time.Duration
+	BodyMinRate int
+	// RequestTimeout is the deadline of every request's context (30 s by
+	// default); a streamed PUT has PartTimeout (10 min), for its body to
+	// arrive and its work to be done.
+	RequestTimeout time.Duration
+	PartTimeout    time.Duration
+	// MaxConnsPerIP caps the connections one client address may hold (0:
+	// no cap); one more is answered 429 and closed.
+	MaxConnsPerIP int
 }
 
-// New returns a Fiber app with request bodies streamed (never buffered
-// whole), request IDs, access logs and the JSON error handler.
+func (o *Options) defaults() {
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = 10 * time.Second
+	}
+	if o.BodyMinRate <= 0 {
+		o.BodyMinRate = 64 << 10
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	if o.PartTimeout <= 0 {
+		o.PartTimeout = 10 * time.Minute
+	}
+}
+
+// streamed reports whether a request's body streams to its handler (an
+// upload part) rather than being read whole first.
+func (o *Options) streamed(method, path []byte) bool {
+	if string(method) != fiber.MethodPut {
+		return false
+	}
+	for _, p := range o.Streamed {
+		if bytes.HasPrefix(path, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// New returns a Fiber app with request IDs, access logs, the JSON error
+// handler, and a request path that one slow or greedy client cannot use to
+// starve the others: bodies are capped and must arrive in time (read whole
+// before any handler, so before a database connection is taken), every
+// request has a deadline, and one address may hold only so many
+// connections. Upload parts alone stream to their handler.
 func New(o Options) *fiber.App {
+	o.defaults()
 	app := fiber.New(fiber.Config{
 		AppName:               "lectern",
 		DisableStartupMessage: true,
 		StreamRequestBody:     true,
 		// With StreamRequestBody fasthttp reads at most this much before the
 		// handler runs and streams the rest; JSON routes are capped below.
-		BodyLimit:    o.JSONBodyLimit,
-		ReadTimeout:  10 * time.Minute,
-		WriteTimeout: 10 * time.Minute,
+		BodyLimit: o.JSONBodyLimit,
+		// The headers must arrive within BodyTimeout; the body's own deadline
+		// is set once they have (HeaderReceived below).
+		ReadTimeout:  o.BodyTimeout,
+		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
 		ErrorHandler: errorHandler(o.Logger, o.Errors),
 	})
-	app.Use(requestID, accessLog(o.Logger), bodyLimit(o.JSONBodyLimit, max(o.BulkBodyLimit, o.JSONBodyLimit), o.Streamed))
+	srv := app.Server()
+	srv.MaxConnsPerIP = o.MaxConnsPerIP
+	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if o.streamed(h.Method(), h.RequestURI()) {
+			return fasthttp.RequestConfig{ReadTimeout: o.PartTimeout}
+		}
+		if cl := h.ContentLength(); cl > 0 {
+			return fasthttp.RequestConfig{ReadTimeout: o.BodyTimeout + time.Duration(cl)*time.Second/time.Duration(o.BodyMinRate)}
+		}
+		return fasthttp.RequestConfig{}
+	}
+	app.Use(requestID, accessLog(o.Logger), deadline(&o), bodyLimit(o.JSONBodyLimit, max(o.BulkBodyLimit, o.JSONBodyLimit), o.Streamed), readBody(&o))
 	return app
+}
+
+// deadline gives the request's context its deadline.
+func deadline(o *Options) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		d := o.RequestTimeout
+		if o.streamed(c.Request().Header.Method(), c.Request().URI().Path()) {
+			d = o.PartTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+// readBody reads a (capped) request body whole before the handlers run, so
+// that no handler, and no database transaction, waits on a slow client.
+// A body that does not arrive by its deadline is a 408 and the connection
+// closes.
+func readBody(o *Options) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cl := c.Request().Header.ContentLength()
+		stream := c.Context().RequestBodyStream()
+		if cl <= 0 || stream == nil || o.streamed(c.Request().Header.Method(), c.Request().URI().Path()) {
+			return c.Next()
+		}
+		body := make([]byte, cl)
+		if _, err := io.ReadFull(stream, body); err != nil {
+			c.Set(fiber.HeaderConnection, "close")
+			c.Context().SetConnectionClose()
+			return Errorf(fiber.StatusRequestTimeout, "request_timeout", "the request body did not arrive in time (%d bytes announced)", cl)
+		}
+		c.Request().SetBody(body)
+		return c.Next()
+	}
 }
 
 func errorHandler(log *slog.Logger, maps []Mapping) fiber.ErrorHandler {
@@ -104,7 +204,11 @@ func errorHandler(log *slog.Logger, maps []Mapping) fiber.ErrorHandler {
 				}
 			}
 			if !matched {
-				if errors.Is(err, context.Canceled) {
+				switch {
+				case errors.Is(err, context.DeadlineExceeded):
+					body = &Error{Status: fiber.StatusServiceUnavailable, Code: "timeout", Message: "the request ran out of time (the service is busy or a dependency is slow); try again"}
+					c.Set(fiber.HeaderRetryAfter, "1")
+				case errors.Is(err, context.Canceled):
 					body = &Error{Status: 499, Code: "canceled", Message: "request canceled"}
 				}
 				log.ErrorContext(c.UserContext(), "request failed", "rid", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
@@ -133,6 +237,8 @@ func codeFor(status int) string {
 		return "invalid"
 	case fiber.StatusConflict:
 		return "conflict"
+	case fiber.StatusRequestTimeout:
+		return "request_timeout"
 	}
 	if status >= 500 {
 		return "internal"
