@@ -199,3 +199,110 @@ func TestDisabled(t *testing.T) {
 		t.Fatal(code)
 	}
 }
+
+// countingHook counts the scripts a Redis client runs (EVALSHA: go-redis
+// falls back to EVAL once, when Redis does not know the script yet).
+type countingHook struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "evalsha" {
+			h.mu.Lock()
+			h.n++
+			h.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// A process leases part of a budget and decides from the lease: 50
+// requests cost 3 round trips with a lease of 20, and the budget in Redis
+// is charged for what was leased; a refusal is remembered until it can
+// succeed, so a refused client costs no round trip either.
+func TestTakeLeasesFromRedis(t *testing.T) {
+	rdb := stackRedis(t).(*redis.Client)
+	hook := &countingHook{}
+	rdb.AddHook(hook)
+	clk := &stepClock{t: time.Unix(1_800_000_000, 0)}
+	l := New(rdb, 100, 200)
+	l.Prefix, l.Clock = prefix(), clk.Now
+	if l.Lease != 20 {
+		t.Fatalf("lease %d, want a tenth of the burst", l.Lease)
+	}
+	ctx := context.Background()
+	for i := range 50 {
+		if r, err := l.Take(ctx, "a"); err != nil || !r.Allowed {
+			t.Fatalf("request %d: %+v %v", i, r, err)
+		}
+	}
+	hook.mu.Lock()
+	calls := hook.n
+	hook.mu.Unlock()
+	if calls != 3 {
+		t.Fatalf("%d Redis round trips for 50 requests, want 3 leases", calls)
+	}
+	// Another process sees the leased requests spent: 200 - 60 left.
+	other := New(rdb, 100, 200)
+	other.Prefix, other.Clock, other.Lease = l.Prefix, clk.Now, 1
+	if r, _ := other.Allow(ctx, "a"); !r.Allowed || r.Remaining != 139 {
+		t.Fatalf("the other process sees %+v, want 139 remaining", r)
+	}
+	// Spend the rest, then a refusal stands locally until its retry time.
+	for {
+		r, err := l.Take(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Allowed {
+			break
+		}
+	}
+	hook.mu.Lock()
+	before := hook.n
+	hook.mu.Unlock()
+	for range 10 {
+		if r, _ := l.Take(ctx, "a"); r.Allowed || r.RetryAfter <= 0 {
+			t.Fatalf("refused client allowed: %+v", r)
+		}
+	}
+	hook.mu.Lock()
+	after := hook.n
+	hook.mu.Unlock()
+	if after != before {
+		t.Fatalf("a refused client cost %d round trips", after-before)
+	}
+	clk.Add(time.Second)
+	if r, _ := l.Take(ctx, "a"); !r.Allowed {
+		t.Fatalf("after a second: %+v", r)
+	}
+}
+
+// Local budgets: a burst, then one per interval.
+func TestLocal(t *testing.T) {
+	clk := &stepClock{t: time.Unix(1_800_000_000, 0)}
+	l := NewLocal(10, 3)
+	l.Clock = clk.Now
+	for i := range 3 {
+		if ex, _ := l.Exhausted("ip"); ex {
+			t.Fatalf("exhausted after %d", i)
+		}
+		l.Spend("ip")
+	}
+	if ex, wait := l.Exhausted("ip"); !ex || wait != 100*time.Millisecond {
+		t.Fatalf("after the burst: %v %v", ex, wait)
+	}
+	if ex, _ := l.Exhausted("other"); ex {
+		t.Fatal("another key is exhausted")
+	}
+	clk.Add(100 * time.Millisecond)
+	if ex, _ := l.Exhausted("ip"); ex {
+		t.Fatal("not refilled after an interval")
+	}
+}
