@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lectern/lectern/courses"
@@ -23,6 +24,7 @@ import (
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/cdn"
+	"github.com/lectern/lectern/internal/changes"
 	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/config"
 	"github.com/lectern/lectern/internal/database"
@@ -36,8 +38,9 @@ import (
 
 // Deps are the running services the app talks to.
 type Deps struct {
-	// System is the system-scope pool (token look-up, sign-in).
-	System database.Querier
+	// System is the system-scope pool (token look-up, sign-in, the change
+	// listener).
+	System *pgxpool.Pool
 	// Tenant is the pool request transactions are begun on; its connections
 	// see no tenant-owned row outside database.InOrg.
 	Tenant database.Querier
@@ -61,20 +64,31 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors),
 		BodyTimeout:   cfg.BodyTimeout, BodyMinRate: cfg.BodyMinRate,
 		RequestTimeout: cfg.RequestTimeout, PartTimeout: cfg.PartTimeout,
-		MaxConnsPerIP: cfg.MaxConnsPerIP,
 	})
 	app.Get("/healthz", health(d.Checks))
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(apidoc.OpenAPI)
 	})
-	authn := &auth.Authenticator{DB: d.System}
+	// Every process hears of changes to what it caches (credentials, the
+	// catalog) from the others, through the database.
+	bus := changes.New(d.System, log)
+	busCtx, stopBus := context.WithCancel(context.Background())
+	go bus.Run(busCtx)
+	app.Hooks().OnShutdown(func() error { stopBus(); return nil })
+	authn := &auth.Authenticator{DB: d.System, Changes: bus, Clock: d.Clock,
+		// An address may fail 20 look-ups at once, then one a second.
+		Failures: ratelimit.NewLocal(1, 20)}
 	app.Use(authn.Middleware())
 
 	media := &cdn.Signer{Base: cfg.CDNURL, Secret: cfg.MediaSecret, TTL: cfg.MediaURLTTL, Clock: d.Clock}
 	v1 := app.Group("/api/v1")
 	// Before the tenant transaction: a refused request costs no connection.
-	v1.Use(ratelimit.Middleware(d.Redis, float64(cfg.RateLimit), cfg.RateBurst, log))
+	if d.Redis != nil && cfg.RateLimit > 0 && cfg.RateBurst > 0 {
+		limiter := ratelimit.New(d.Redis, float64(cfg.RateLimit), cfg.RateBurst)
+		limiter.Clock = d.Clock
+		v1.Use(limiter.Middleware(log))
+	}
 	// A streamed upload part may take minutes: it opens short tenant
 	// transactions itself instead of holding one for the whole body.
 	v1.Use(auth.Tenant(d.Tenant, func(c *fiber.Ctx) bool {
@@ -94,21 +108,28 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	// reads courses, courses asks enrollments about learners, videos asks
 	// who may watch, identity tells enrollments of new group members.
 	people := identity.NewStore(d.Tenant, d.System)
+	people.Changes = bus
 	authoring := courses.NewStore(d.Tenant)
+	authoring.Changes = bus
 	learning := enrollments.NewStore(d.Tenant)
 	people.Joins = learning
 	vh.Watchable = learning.Watchable
 	ih := &identity.Handlers{Store: people, Log: log, Clock: d.Clock,
 		SessionTTL: 12 * time.Hour, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")}
 	if d.Redis != nil {
-		// Sign-in attempts per client address: 10 at once, then one every
-		// 5 s, whatever the API's limit.
-		guard := ratelimit.New(d.Redis, 0.2, 10)
-		guard.Prefix = "lectern:rl:signin:"
-		ih.SignInLimit = guard.Middleware(log)
+		// Sign-in attempts per client address and per account: 10 at once,
+		// then one every 5 s each, whatever the API's limit and whatever
+		// token the request carries.
+		limiter := ratelimit.New(d.Redis, 0.2, 10)
+		limiter.Prefix, limiter.Clock = "lectern:rl:signin:", d.Clock
+		guard := limiter.Guard(log)
+		ih.SignInGuard = func(c *fiber.Ctx, address, account string) error {
+			return guard(c, "ip:"+address, "account:"+account)
+		}
 	}
 	ih.Register(v1)
-	ch := &courses.Handlers{Store: authoring, Learners: learning, Log: log, PublicURL: cfg.PublicURL, Media: media}
+	ch := &courses.Handlers{Store: authoring, Learners: learning, Log: log, PublicURL: cfg.PublicURL, Media: media,
+		Catalog: courses.NewCatalogCache(bus, d.Clock)}
 	ch.Register(v1)
 	eh := &enrollments.Handlers{Store: learning, Courses: authoring, Log: log, Clock: d.Clock}
 	eh.Register(v1)

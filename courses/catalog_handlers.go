@@ -1,16 +1,20 @@
 package courses
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/httpapp"
 )
 
 // getCatalog lists the organization's published courses: with q, those
-// matching it as a web-style search, best first.
+// matching it as a web-style search, best first. Every member sees the
+// same pages, so they come from the CatalogCache when it holds them.
 func (h *Handlers) getCatalog(c *fiber.Ctx) error {
 	pr, err := httpapp.ParsePage(c, httpapp.KeyReal, httpapp.KeyTime, httpapp.KeyID)
 	if err != nil {
@@ -33,15 +37,30 @@ func (h *Handlers) getCatalog(c *fiber.Ctx) error {
 		}
 	}
 	f.Query, f.Tag, f.Language = strings.Clone(f.Query), strings.Clone(f.Tag), strings.Clone(f.Language)
-	cs, err := h.Store.Catalog(c.UserContext(), f)
+	ctx := c.UserContext()
+	org := auth.From(ctx).OrgID
+	key := strings.Join(append([]string{f.Query, f.Tag, f.InstructorID, f.Language, strconv.Itoa(f.Limit)}, f.After...), "\x00")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	body, v, cacheable := h.Catalog.get(org, key)
+	if body != nil {
+		return c.Send(body)
+	}
+	cs, err := h.Store.Catalog(ctx, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(httpapp.NewPage(cs, pr.Limit, func(e *CatalogEntry) []string {
+	body, err = json.Marshal(httpapp.NewPage(cs, pr.Limit, func(e *CatalogEntry) []string {
 		var pub string
 		if e.PublishedAt != nil {
 			pub = httpapp.TimeKey(*e.PublishedAt)
 		}
 		return []string{httpapp.RealKey(e.Rank), pub, e.ID}
 	}))
+	if err != nil {
+		return err
+	}
+	if cacheable {
+		h.Catalog.put(org, key, v, body)
+	}
+	return c.Send(body)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/cdn"
+	"github.com/lectern/lectern/internal/changes"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 )
@@ -58,6 +59,8 @@ type Handlers struct {
 	PublicURL string
 	// Media turns object keys into CDN URLs (signed for the caller).
 	Media *cdn.Signer
+	// Catalog, when set, keeps the catalog's pages.
+	Catalog *CatalogCache
 }
 
 // Register mounts courses, their outline and staff. Route guards check the
@@ -90,12 +93,23 @@ func (h *Handlers) Register(r fiber.Router) {
 // confines to the caller's organization.
 type Store struct {
 	db database.Querier
+	// Changes, when set, is told of every change the catalog shows (a
+	// course, its lessons' count, its instructors), in its transaction.
+	Changes *changes.Bus
 }
 
 // NewStore returns a store over the tenant pool.
 func NewStore(db database.Querier) *Store { return &Store{db: db} }
 
 func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.db) }
+
+// CatalogTopic is the changes topic of the catalog, by organization.
+const CatalogTopic = "catalog"
+
+// cataloged announces that what the organization's catalog shows changed.
+func (s *Store) cataloged(ctx context.Context) error {
+	return s.Changes.Publish(ctx, s.q(ctx), changes.Change{Topic: CatalogTopic})
+}
 
 // relation is Store.Relation for the caller of a request whose :id names
 // the course.

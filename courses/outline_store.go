@@ -279,7 +279,7 @@ func (s *Store) Delete(ctx context.Context, kind Item, courseID, id string) erro
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%s %s: %w", kind.one(), id, ErrNotFound)
 	}
-	return nil
+	return s.cataloged(ctx) // a lesson count changed
 }
 
 // VideoStatus returns the status of a video of the organization, "" when
@@ -302,7 +302,7 @@ func (s *Store) CreateLesson(ctx context.Context, courseID string, l *Lesson) (s
 	if err != nil {
 		return "", fmt.Errorf("insert lesson: %w", err)
 	}
-	return id, nil
+	return id, s.cataloged(ctx)
 }
 
 // UpdateLesson writes a lesson's title, video and body.

@@ -186,5 +186,12 @@ func (s *Store) Provision(ctx context.Context, self string, recs []bulkRecord) (
 	if err := s.joined(ctx, joins); err != nil {
 		return nil, err
 	}
+	if rep.Updated > 0 {
+		// Names, roles, deactivations: every process forgets what it held
+		// of the organization's credentials.
+		if err := s.changed(ctx, ""); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/changes"
 	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
@@ -71,9 +72,11 @@ type Handlers struct {
 	SessionTTL   time.Duration
 	SecureCookie bool
 	Clock        clock.Clock
-	// SignInLimit, when set, guards sign-in (a tighter budget per client
-	// address and per account than the API's, against password guessing).
-	SignInLimit fiber.Handler
+	// SignInGuard, when set, is asked before a password is checked, with
+	// the client address and the account (normalised email): it refuses
+	// (429) an address or an account past its budget of attempts, whatever
+	// credential the request presents, against password guessing.
+	SignInGuard func(c *fiber.Ctx, address, account string) error
 }
 
 // Register mounts the routes. Sign-in is anonymous; /me, /me/tokens and
@@ -82,11 +85,7 @@ type Handlers struct {
 func (h *Handlers) Register(r fiber.Router) {
 	anyone := auth.Require("")
 	admin := auth.Require("users", auth.Admin)
-	if h.SignInLimit != nil {
-		r.Post("/sessions", h.SignInLimit, h.signIn)
-	} else {
-		r.Post("/sessions", h.signIn)
-	}
+	r.Post("/sessions", h.signIn)
 	r.Delete("/sessions/current", anyone, h.signOut)
 	r.Get("/me", anyone, h.me)
 	r.Get("/me/tokens", anyone, h.listTokens)
@@ -120,6 +119,10 @@ type Store struct {
 	system database.Querier
 	// Joins, when set, hears of every user who joined a group.
 	Joins GroupJoins
+	// Changes, when set, is told of every change to a user or a token, in
+	// its transaction, so that no process keeps authenticating what it no
+	// longer should.
+	Changes *changes.Bus
 }
 
 // NewStore returns a store over the tenant pool and the system pool; tenant
@@ -129,6 +132,12 @@ func NewStore(tenant, system database.Querier) *Store {
 }
 
 func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.tenant) }
+
+// changed announces a change of credentials (auth.Topic): "t:<token>",
+// "u:<user>", or "" for the whole organization.
+func (s *Store) changed(ctx context.Context, key string) error {
+	return s.Changes.Publish(ctx, s.q(ctx), changes.Change{Topic: auth.Topic, Key: key})
+}
 
 // joined passes new memberships on to Joins.
 func (s *Store) joined(ctx context.Context, joins []Membership) error {

@@ -38,6 +38,11 @@ func (h *Handlers) signIn(c *fiber.Ctx) error {
 	case len(req.Org) > 63:
 		return httpapp.Invalid("org", "is not an organization slug")
 	}
+	if h.SignInGuard != nil {
+		if err := h.SignInGuard(c, c.IP(), email); err != nil {
+			return err
+		}
+	}
 	ctx := c.UserContext()
 	found, err := h.Store.signInCandidates(ctx, email, req.Org)
 	if err != nil {

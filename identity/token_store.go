@@ -43,7 +43,7 @@ func (s *Store) CreateToken(ctx context.Context, userID string, t *Token, hash [
 	return nil
 }
 
-// RevokeToken revokes one of userID's API tokens.
+// RevokeToken revokes one of userID's API tokens, in every process.
 func (s *Store) RevokeToken(ctx context.Context, userID, id string) error {
 	tag, err := s.q(ctx).Exec(ctx, `update tokens set revoked_at = now()
 		where id = $1 and user_id = $2 and kind = 'api' and revoked_at is null`, id, userID)
@@ -53,7 +53,7 @@ func (s *Store) RevokeToken(ctx context.Context, userID, id string) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("token %s: %w", id, ErrNotFound)
 	}
-	return nil
+	return s.changed(ctx, "t:"+id)
 }
 
 // signInCandidate is a user an address (and organization slug) may name.
@@ -95,12 +95,12 @@ func (s *Store) OpenSession(ctx context.Context, orgID, userID string, hash []by
 	return u, err
 }
 
-// RevokeSession revokes a session token.
+// RevokeSession revokes a session token, in every process.
 func (s *Store) RevokeSession(ctx context.Context, tokenID string) error {
 	if _, err := s.q(ctx).Exec(ctx, `update tokens set revoked_at = now() where id = $1 and kind = 'session' and revoked_at is null`, tokenID); err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
-	return nil
+	return s.changed(ctx, "t:"+tokenID)
 }
 
 // Organization is a tenant.

@@ -104,7 +104,8 @@ func (s *Store) CreateUser(ctx context.Context, u NewUser) (string, error) {
 }
 
 // UpdateUser writes u's fields (and a new password hash, when given). An
-// inactive user's sessions and tokens are revoked with it.
+// inactive user's sessions and tokens are revoked with it. Every process
+// forgets what it held of the user's credentials.
 func (s *Store) UpdateUser(ctx context.Context, u *User, passwordHash *string) error {
 	q := s.q(ctx)
 	_, err := q.Exec(ctx, `update users set email = $2, name = $3, external_id = $4, roles = $5, active = $6,
@@ -120,5 +121,5 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, passwordHash *string) e
 			return fmt.Errorf("revoke tokens of user %s: %w", u.ID, err)
 		}
 	}
-	return nil
+	return s.changed(ctx, "u:"+u.ID)
 }

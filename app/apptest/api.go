@@ -20,11 +20,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/identity"
 	"github.com/lectern/lectern/internal/blob"
 	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/internal/httpapp"
 	"github.com/lectern/lectern/internal/testenv"
 	"github.com/lectern/lectern/videos"
 )
@@ -56,6 +58,9 @@ type AppOptions struct {
 	Now       func() time.Time
 	// Config edits the configuration before the app is built.
 	Config func(*config.Config)
+	// Redis, when set, is the address of the Redis the rate limits keep
+	// their budgets in (none: no rate limits).
+	Redis string
 }
 
 // StartApp serves the whole application on a loopback port.
@@ -77,12 +82,18 @@ func StartApp(t testing.TB, db *pgxpool.Pool, o AppOptions) *API {
 	if o.Config != nil {
 		o.Config(cfg)
 	}
-	srv := app.New(cfg, log, &app.Deps{System: db, Tenant: testenv.TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Clock: o.Now})
+	d := &app.Deps{System: db, Tenant: testenv.TenantPool(t, db), Blob: o.Blob, Queue: o.Queue, Clock: o.Now}
+	if o.Redis != "" {
+		rdb := redis.NewClient(&redis.Options{Addr: o.Redis})
+		t.Cleanup(func() { rdb.Close() })
+		d.Redis = rdb
+	}
+	srv := app.New(cfg, log, d)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Listener(ln)
+	go srv.Listener(httpapp.PerAddressListener(ln, cfg.MaxConnsPerIP))
 	a := &API{t: t, Base: "http://" + ln.Addr().String()}
 	a.Stop = func() { _ = srv.ShutdownWithTimeout(5 * time.Second) }
 	t.Cleanup(a.Stop)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lectern/lectern/app"
 	"github.com/lectern/lectern/internal/config"
+	"github.com/lectern/lectern/internal/httpapp"
 	"github.com/lectern/lectern/worker"
 )
 
@@ -40,7 +41,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, api, work 
 		srv := app.New(cfg, log, s.Deps())
 		g.Go(func() error {
 			log.Info("api listening", "addr", ln.Addr().String(), "upload_page", cfg.PublicURL+"/upload")
-			return srv.Listener(ln)
+			return srv.Listener(httpapp.PerAddressListener(ln, cfg.MaxConnsPerIP))
 		})
 		g.Go(func() error {
 			<-gctx.Done()

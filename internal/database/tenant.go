@@ -102,10 +102,14 @@ func AfterCommit(ctx context.Context, fn func(context.Context)) {
 	st.after = append(st.after, fn)
 }
 
-// Q returns the transaction carried by ctx, or fallback when there is none.
+// Q returns the transaction carried by ctx, else the read-only scope of
+// ReadInOrg, else fallback.
 func Q(ctx context.Context, fallback Querier) Querier {
 	if tx, ok := TxFrom(ctx); ok {
 		return tx
+	}
+	if s, ok := ctx.Value(readKey{}).(*readScope); ok {
+		return readQuerier{s}
 	}
 	return fallback
 }
@@ -154,3 +158,142 @@ func InOrg(ctx context.Context, pool Querier, org string, fn func(ctx context.Co
 	}
 	return nil
 }
+
+type readKey struct{}
+
+type readScope struct {
+	pool Querier
+	org  string
+}
+
+// ReadInOrg returns a context in which the queries of a request that only
+// reads run confined to org without the cost of a transaction: each query
+// (Q(ctx, ...)) is sent together with the statement that enters the
+// organization, as one pipelined batch, which PostgreSQL runs as one
+// implicit transaction (entering the organization lasts for it alone). A
+// read-only request thus costs one round trip per query instead of BEGIN,
+// entering, the query and COMMIT; it gives up a snapshot shared by its
+// queries, which a read of independent lists does not need. Begin in such a
+// context starts a real transaction confined to org.
+func ReadInOrg(ctx context.Context, pool Querier, org string) (context.Context, error) {
+	id, err := uuid.Parse(org)
+	if err != nil {
+		return nil, fmt.Errorf("database: organization %q is not a uuid", org)
+	}
+	return context.WithValue(ctx, readKey{}, &readScope{pool: pool, org: id.String()}), nil
+}
+
+const enterOrg = "select set_config('role', $2, true), set_config('lectern.org_id', $1, true)"
+
+// readQuerier runs each query in its own implicit transaction that enters
+// the organization first.
+type readQuerier struct{ s *readScope }
+
+func (r readQuerier) batch(sql string, args ...any) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(enterOrg, r.s.org, TenantRole)
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	return b
+}
+
+func (r readQuerier) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br := r.s.pool.SendBatch(ctx, r.batch(sql, args...))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, fmt.Errorf("enter organization: %w", err)
+	}
+	return br.Exec()
+}
+
+func (r readQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	br := r.s.pool.SendBatch(ctx, r.batch(sql, args...))
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, fmt.Errorf("enter organization: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (r readQuerier) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := r.Query(ctx, sql, args...)
+	return &batchRow{rows: rows, err: err}
+}
+
+func (r readQuerier) Begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := r.s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, enterOrg, r.s.org, TenantRole); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("enter organization: %w", err)
+	}
+	return tx, nil
+}
+
+func (r readQuerier) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
+	return 0, errors.New("database: COPY in a read-only request")
+}
+
+func (r readQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	nb := r.batch("")
+	nb.QueuedQueries = append(nb.QueuedQueries, b.QueuedQueries...)
+	br := r.s.pool.SendBatch(ctx, nb)
+	if _, err := br.Exec(); err != nil {
+		return failedBatch{br, fmt.Errorf("enter organization: %w", err)}
+	}
+	return br
+}
+
+// batchRows closes its batch with its rows.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	_ = r.br.Close()
+}
+
+// batchRow is QueryRow's row over a batch.
+type batchRow struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r *batchRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
+
+// failedBatch is a batch whose first statement (entering the
+// organization) failed: every result is that failure.
+type failedBatch struct {
+	pgx.BatchResults
+	err error
+}
+
+func (f failedBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, f.err }
+func (f failedBatch) Query() (pgx.Rows, error)         { return nil, f.err }
+func (f failedBatch) QueryRow() pgx.Row                { return &batchRow{err: f.err} }

@@ -188,3 +188,71 @@ func TestRowLevelSecurityIsolatesEveryTable(t *testing.T) {
 		t.Fatalf("insert without org_id: org %q err %v, want %s", org, err, a)
 	}
 }
+
+// A read-only request's queries (ReadInOrg) each see exactly their
+// organization's rows, and entering it lasts for that query alone: the
+// same connection, used next outside ReadInOrg, sees nothing again.
+func TestReadInOrgConfinesEachQuery(t *testing.T) {
+	db := testenv.DB(t)
+	a := seedOrg(t, db, "read-a")
+	seedOrg(t, db, "read-b")
+	ctx := context.Background()
+	tenant, err := database.OpenTenant(ctx, testenv.URL(t, db), 1) // one connection: every query below shares it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tenant.Close()
+	rctx, err := database.ReadInOrg(ctx, tenant, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := database.Q(rctx, tenant)
+	var users, foreign int
+	if err := q.QueryRow(rctx, `select count(*), count(*) filter (where org_id <> $1) from users`, a).Scan(&users, &foreign); err != nil || users == 0 || foreign != 0 {
+		t.Fatalf("QueryRow: %d users, %d foreign (%v)", users, foreign, err)
+	}
+	rows, err := q.Query(rctx, `select org_id::text from courses`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(orgs) == 0 {
+		t.Fatalf("Query: %v %v", orgs, err)
+	}
+	for _, o := range orgs {
+		if o != a {
+			t.Fatalf("Query saw a course of %s", o)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(`select count(*) from groups`)
+	b.Queue(`select current_setting('lectern.org_id', true)`)
+	br := q.SendBatch(rctx, b)
+	var groups int
+	var inBatch string
+	if err := br.QueryRow().Scan(&groups); err != nil || groups != 1 {
+		t.Fatalf("batch: %d groups (%v)", groups, err)
+	}
+	if err := br.QueryRow().Scan(&inBatch); err != nil || inBatch != a {
+		t.Fatalf("batch: organization %q (%v)", inBatch, err)
+	}
+	br.Close()
+	// Outside ReadInOrg the connection has left the organization.
+	var left *string
+	var seen int
+	if err := tenant.QueryRow(ctx, `select nullif(current_setting('lectern.org_id', true), ''), (select count(*) from users)`).Scan(&left, &seen); err != nil || left != nil || seen != 0 {
+		t.Fatalf("after ReadInOrg the connection still is in %v and sees %d users (%v)", left, seen, err)
+	}
+	// A write inside a transaction begun from the read scope stays in it.
+	tx, err := q.Begin(rctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org string
+	if err := tx.QueryRow(rctx, `insert into groups (name) values ('From read scope') returning org_id::text`).Scan(&org); err != nil || org != a {
+		t.Fatalf("insert: %q %v", org, err)
+	}
+	if err := tx.Rollback(rctx); err != nil {
+		t.Fatal(err)
+	}
+}

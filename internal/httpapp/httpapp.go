@@ -77,9 +77,6 @@ type Options struct {
 	// arrive and its work to be done.
 	RequestTimeout time.Duration
 	PartTimeout    time.Duration
-	// MaxConnsPerIP caps the connections one client address may hold (0:
-	// no cap); one more is answered 429 and closed.
-	MaxConnsPerIP int
 }
 
 func (o *Options) defaults() {
@@ -115,8 +112,8 @@ func (o *Options) streamed(method, path []byte) bool {
 // handler, and a request path that one slow or greedy client cannot use to
 // starve the others: bodies are capped and must arrive in time (read whole
 // before any handler, so before a database connection is taken), every
-// request has a deadline, and one address may hold only so many
-// connections. Upload parts alone stream to their handler.
+// request has a deadline (and PerAddressListener caps the connections of
+// one address). Upload parts alone stream to their handler.
 func New(o Options) *fiber.App {
 	o.defaults()
 	app := fiber.New(fiber.Config{
@@ -134,7 +131,6 @@ func New(o Options) *fiber.App {
 		ErrorHandler: errorHandler(o.Logger, o.Errors),
 	})
 	srv := app.Server()
-	srv.MaxConnsPerIP = o.MaxConnsPerIP
 	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		if o.streamed(h.Method(), h.RequestURI()) {
 			return fasthttp.RequestConfig{ReadTimeout: o.PartTimeout}
