@@ -90,6 +90,7 @@ type lease struct {
 	remaining int // what Redis said was left after the lease
 	refused   bool
 	until     time.Time
+	fetching  chan struct{} // closed when a lease being fetched is in
 }
 
 // New returns a limiter allowing rate requests a second sustained and burst
@@ -129,40 +130,57 @@ func (l *Limiter) spend(ctx context.Context, key string, want int) (int, Result,
 }
 
 // Take spends one request of key's budget, from this process's lease when
-// it holds one (no round trip), else by leasing more from Redis.
+// it holds one (no round trip), else by leasing more from Redis. One
+// request at a time leases a key's budget; the others wait for its lease.
 func (l *Limiter) Take(ctx context.Context, key string) (Result, error) {
-	now := l.Clock.Now()
-	l.mu.Lock()
-	if ls := l.leases[key]; ls != nil && now.Before(ls.until) && (ls.n > 0 || ls.refused) {
-		if ls.refused {
-			r := Result{RetryAfter: ls.until.Sub(now)}
+	for {
+		now := l.Clock.Now()
+		l.mu.Lock()
+		ls := l.leases[key]
+		if ls != nil && ls.fetching != nil {
+			wait := ls.fetching
 			l.mu.Unlock()
-			return r, nil
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return Result{}, ctx.Err()
+			}
 		}
-		ls.n--
-		r := Result{Allowed: true, Remaining: ls.remaining + ls.n}
+		if ls != nil && now.Before(ls.until) && (ls.n > 0 || ls.refused) {
+			defer l.mu.Unlock()
+			if ls.refused {
+				return Result{RetryAfter: ls.until.Sub(now)}, nil
+			}
+			ls.n--
+			return Result{Allowed: true, Remaining: ls.remaining + ls.n}, nil
+		}
+		l.sweep(now)
+		fetching := make(chan struct{})
+		l.leases[key] = &lease{fetching: fetching}
 		l.mu.Unlock()
-		return r, nil
-	}
-	l.sweep(now)
-	l.mu.Unlock()
 
-	want := max(1, l.Lease)
-	n, r, err := l.spend(ctx, key, want)
-	if err != nil {
-		return Result{}, err
+		n, r, err := l.spend(ctx, key, max(1, l.Lease))
+		next := &lease{remaining: r.Remaining, until: now.Add(time.Second)}
+		switch {
+		case err != nil:
+			next = nil
+		case n > 0:
+			next.n = n - 1
+			r.Allowed, r.Remaining = true, r.Remaining+next.n
+		default:
+			next.refused, next.until = true, now.Add(r.RetryAfter)
+		}
+		l.mu.Lock()
+		if next == nil {
+			delete(l.leases, key)
+		} else {
+			l.leases[key] = next
+		}
+		l.mu.Unlock()
+		close(fetching)
+		return r, err
 	}
-	ls := &lease{remaining: r.Remaining, until: now.Add(time.Second)}
-	if n > 0 {
-		ls.n = n - 1
-		r.Allowed, r.Remaining = true, r.Remaining+ls.n
-	} else {
-		ls.refused, ls.until = true, now.Add(r.RetryAfter)
-	}
-	l.mu.Lock()
-	l.leases[key] = ls
-	l.mu.Unlock()
-	return r, nil
 }
 
 // sweep forgets lapsed leases now and then (l.mu held).
@@ -172,7 +190,7 @@ func (l *Limiter) sweep(now time.Time) {
 	}
 	l.swept = now
 	for k, ls := range l.leases {
-		if !now.Before(ls.until) {
+		if ls.fetching == nil && !now.Before(ls.until) {
 			delete(l.leases, k)
 		}
 	}

@@ -306,3 +306,37 @@ func TestLocal(t *testing.T) {
 		t.Fatal("not refilled after an interval")
 	}
 }
+
+// Many requests of one client at once lease its budget one at a time: the
+// others wait for that lease instead of each taking one (which would spend
+// the budget many times over).
+func TestTakeLeasesOnceUnderConcurrency(t *testing.T) {
+	rdb := stackRedis(t).(*redis.Client)
+	hook := &countingHook{}
+	rdb.AddHook(hook)
+	l := New(rdb, 10000, 10000) // leases of 1000
+	l.Prefix = prefix()
+	var wg sync.WaitGroup
+	var refused sync.Map
+	for g := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if r, err := l.Take(context.Background(), "a"); err != nil || !r.Allowed {
+					refused.Store(g, r)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	refused.Range(func(k, v any) bool {
+		t.Errorf("goroutine %v refused: %+v", k, v)
+		return true
+	})
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	if hook.n > 4 {
+		t.Fatalf("%d leases for 2000 requests of 1000 a lease", hook.n)
+	}
+}
