@@ -107,11 +107,12 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	// The domains' stores, and what each reads of another: enrollments
 	// reads courses, courses asks enrollments about learners, videos asks
 	// who may watch, identity tells enrollments of new group members.
+	// Every store announces what it changes on the bus, for the caches of
+	// every process.
 	people := identity.NewStore(d.Tenant, d.System)
-	people.Changes = bus
 	authoring := courses.NewStore(d.Tenant)
-	authoring.Changes = bus
 	learning := enrollments.NewStore(d.Tenant)
+	people.Changes, authoring.Changes, learning.Changes = bus, bus, bus
 	people.Joins = learning
 	vh.Watchable = learning.Watchable
 	ih := &identity.Handlers{Store: people, Log: log, Clock: d.Clock,
@@ -131,7 +132,8 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	ch := &courses.Handlers{Store: authoring, Learners: learning, Log: log, PublicURL: cfg.PublicURL, Media: media,
 		Catalog: courses.NewCatalogCache(bus, d.Clock)}
 	ch.Register(v1)
-	eh := &enrollments.Handlers{Store: learning, Courses: authoring, Log: log, Clock: d.Clock}
+	eh := &enrollments.Handlers{Store: learning, Courses: authoring, Log: log, Clock: d.Clock,
+		Learning: enrollments.NewLearningCache(bus, d.Clock)}
 	eh.Register(v1)
 	wh := &webhooks.Handlers{Store: webhooks.NewStore(d.Tenant), Log: log}
 	wh.Register(v1)

@@ -269,3 +269,59 @@ func TestSignInAndBadCredentialsAreLimited(t *testing.T) {
 		t.Fatalf("a forged token from another address: %d, want 401", code)
 	}
 }
+
+// "My learning" is kept in memory per learner; enrolling, progress and a
+// course's change through one process show on the next read in another.
+func TestMyLearningFollowsChanges(t *testing.T) {
+	db := testenv.DB(t)
+	one := apptest.StartApp(t, db, apptest.AppOptions{})
+	two := apptest.StartApp(t, db, apptest.AppOptions{})
+	_, instSession := signedIn(t, one, "teacher@example.com", "instructor")
+	_, learner := signedIn(t, one, "learner@example.com")
+	_, course := call(t, one.Base, "", "POST", "/api/v1/courses", instSession, map[string]any{"title": "Optics"})
+	id := course["id"].(string)
+	_, m := call(t, one.Base, "", "POST", "/api/v1/courses/"+id+"/modules", instSession, map[string]any{"title": "M"})
+	_, l1 := call(t, one.Base, "", "POST", "/api/v1/courses/"+id+"/lessons", instSession, map[string]any{"module_id": m["id"], "title": "First", "kind": "text"})
+	call(t, one.Base, "", "POST", "/api/v1/courses/"+id+"/lessons", instSession, map[string]any{"module_id": m["id"], "title": "Second", "kind": "text"})
+	call(t, one.Base, "", "PATCH", "/api/v1/courses/"+id, instSession, map[string]any{"status": "published"})
+	mine := func(a *apptest.API) string {
+		code, page := call(t, a.Base, "", "GET", "/api/v1/me/enrollments", learner, nil)
+		if code != 200 {
+			t.Fatalf("my learning: %d %v", code, page)
+		}
+		var out []string
+		for _, it := range page["items"].([]any) {
+			e := it.(map[string]any)
+			next := "-"
+			if nl, ok := e["next_lesson"].(map[string]any); ok {
+				next = nl["title"].(string)
+			}
+			out = append(out, fmt.Sprintf("%s next %s", e["course"].(map[string]any)["title"], next))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := mine(two); got != "" {
+		t.Fatalf("before enrolling: %q", got)
+	}
+	for _, step := range []struct {
+		what         string
+		via          *apptest.API
+		method, path string
+		token        string
+		body         map[string]any
+		want         string
+	}{
+		{"enrolled through one", one, "POST", "/api/v1/courses/" + id + "/enrollments", learner, map[string]any{}, "Optics next First"},
+		{"first lesson completed through two", two, "POST", "/api/v1/courses/" + id + "/lessons/" + l1["id"].(string) + "/progress", learner, map[string]any{"status": "completed"}, "Optics next Second"},
+		{"course renamed through one", one, "PATCH", "/api/v1/courses/" + id, instSession, map[string]any{"title": "Optics I"}, "Optics I next Second"},
+	} {
+		if code, body := call(t, step.via.Base, "", step.method, step.path, step.token, step.body); code >= 300 {
+			t.Fatalf("%s: %d %v", step.what, code, body)
+		}
+		for _, a := range []*apptest.API{one, two} {
+			if got := mine(a); got != step.want {
+				t.Fatalf("%s: %q, want %q", step.what, got, step.want)
+			}
+		}
+	}
+}

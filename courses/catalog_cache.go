@@ -47,7 +47,7 @@ func NewCatalogCache(bus *changes.Bus, clk clock.Clock) *CatalogCache {
 
 func (c *CatalogCache) changed(ch changes.Change) {
 	switch ch.Topic {
-	case CatalogTopic:
+	case Topic:
 	case auth.Topic:
 		// A user's name shows in the catalog (owners, instructors);
 		// revoking a token changes nothing there.

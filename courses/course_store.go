@@ -119,7 +119,7 @@ func (s *Store) CreateCourse(ctx context.Context, c *Course, owner string) (stri
 	if err != nil {
 		return "", fmt.Errorf("insert course: %w", err)
 	}
-	return id, s.cataloged(ctx)
+	return id, s.changed(ctx)
 }
 
 // UpdateCourse writes a course's fields; publishing stamps published_at
@@ -134,7 +134,7 @@ func (s *Store) UpdateCourse(ctx context.Context, c *Course) error {
 	if err != nil {
 		return fmt.Errorf("update course %s: %w", c.ID, err)
 	}
-	return s.cataloged(ctx)
+	return s.changed(ctx)
 }
 
 // DeleteCourse deletes a course with its outline and staff.
@@ -142,5 +142,5 @@ func (s *Store) DeleteCourse(ctx context.Context, id string) error {
 	if _, err := s.q(ctx).Exec(ctx, `delete from courses where id = $1`, id); err != nil {
 		return fmt.Errorf("delete course %s: %w", id, err)
 	}
-	return s.cataloged(ctx)
+	return s.changed(ctx)
 }

@@ -93,8 +93,9 @@ func (h *Handlers) Register(r fiber.Router) {
 // confines to the caller's organization.
 type Store struct {
 	db database.Querier
-	// Changes, when set, is told of every change the catalog shows (a
-	// course, its lessons' count, its instructors), in its transaction.
+	// Changes, when set, is told of every change to what readers of courses
+	// may keep (a course, its lessons and their order, its instructors), in
+	// its transaction.
 	Changes *changes.Bus
 }
 
@@ -103,12 +104,15 @@ func NewStore(db database.Querier) *Store { return &Store{db: db} }
 
 func (s *Store) q(ctx context.Context) database.Querier { return database.Q(ctx, s.db) }
 
-// CatalogTopic is the changes topic of the catalog, by organization.
-const CatalogTopic = "catalog"
+// Topic is the changes topic of courses: a change (by organization) to a
+// course, its outline or its staff, which whoever keeps what courses show
+// (the catalog, "my learning") hears.
+const Topic = "courses"
 
-// cataloged announces that what the organization's catalog shows changed.
-func (s *Store) cataloged(ctx context.Context) error {
-	return s.Changes.Publish(ctx, s.q(ctx), changes.Change{Topic: CatalogTopic})
+// changed announces that a course of the transaction's organization, its
+// outline or its staff changed.
+func (s *Store) changed(ctx context.Context) error {
+	return s.Changes.Publish(ctx, s.q(ctx), changes.Change{Topic: Topic})
 }
 
 // relation is Store.Relation for the caller of a request whose :id names

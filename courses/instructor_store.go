@@ -58,7 +58,7 @@ func (s *Store) AddInstructor(ctx context.Context, courseID, userID string) (boo
 	if err != nil {
 		return false, fmt.Errorf("add instructor: %w", err)
 	}
-	return tag.RowsAffected() == 1, s.cataloged(ctx)
+	return tag.RowsAffected() == 1, s.changed(ctx)
 }
 
 // RemoveInstructor takes a co-instructor off a course. The owner cannot be
@@ -71,7 +71,7 @@ func (s *Store) RemoveInstructor(ctx context.Context, courseID, userID string) e
 		if err != nil {
 			return fmt.Errorf("remove instructor %s: %w", userID, err)
 		}
-		return s.cataloged(ctx)
+		return s.changed(ctx)
 	}
 	var owner bool
 	if err := s.q(ctx).QueryRow(ctx, `select exists (select 1 from course_instructors where course_id = $1 and user_id = $2)`,

@@ -279,7 +279,7 @@ func (s *Store) Delete(ctx context.Context, kind Item, courseID, id string) erro
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%s %s: %w", kind.one(), id, ErrNotFound)
 	}
-	return s.cataloged(ctx) // a lesson count changed
+	return s.changed(ctx) // a lesson count changed
 }
 
 // VideoStatus returns the status of a video of the organization, "" when
@@ -302,7 +302,7 @@ func (s *Store) CreateLesson(ctx context.Context, courseID string, l *Lesson) (s
 	if err != nil {
 		return "", fmt.Errorf("insert lesson: %w", err)
 	}
-	return id, s.cataloged(ctx)
+	return id, s.changed(ctx)
 }
 
 // UpdateLesson writes a lesson's title, video and body.
@@ -312,7 +312,7 @@ func (s *Store) UpdateLesson(ctx context.Context, l *Lesson) error {
 	if err != nil {
 		return fmt.Errorf("update lesson %s: %w", l.ID, err)
 	}
-	return nil
+	return s.changed(ctx)
 }
 
 // Reorder rewrites the positions (and modules) of a course's modules and
@@ -329,5 +329,5 @@ func (s *Store) Reorder(ctx context.Context, courseID string, modules, lessons, 
 	if err != nil {
 		return fmt.Errorf("reorder course %s: %w", courseID, err)
 	}
-	return nil
+	return s.changed(ctx)
 }

@@ -108,6 +108,9 @@ func (s *Store) EnrollBulk(ctx context.Context, courseID, by string, rows []Bulk
 	if err := events.Append(ctx, q, created(evs)...); err != nil {
 		return nil, err
 	}
+	if err := s.changed(ctx, ""); err != nil {
+		return nil, err
+	}
 	failed := make([]bulk.Failure, len(failN))
 	for i, n := range failN {
 		// rows is in row order: find the row to report the identifier used.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -310,11 +311,25 @@ func (h *Handlers) myEnrollments(c *fiber.Ctx) error {
 		return httpapp.Invalid("status", "must be active, completed or withdrawn")
 	}
 	ctx := c.UserContext()
-	items, err := h.Store.Mine(ctx, auth.From(ctx).UserID, f, h.Clock.Now())
-	if err != nil {
-		return err
+	p := auth.From(ctx)
+	now := h.Clock.Now()
+	key := strings.Join(append([]string{f.Status, strconv.Itoa(f.Limit)}, f.After...), "\x00")
+	items, v, cacheable := h.Learning.get(p.OrgID, p.UserID, key)
+	if items == nil {
+		if items, err = h.Store.Mine(ctx, p.UserID, f, now); err != nil {
+			return err
+		}
+		if cacheable {
+			h.Learning.put(p.OrgID, p.UserID, key, v, items)
+		}
 	}
-	return c.JSON(httpapp.NewPage(items, pr.Limit, func(m *MyEnrollment) []string {
+	// Kept rows are shared: present copies, overdue as of now.
+	page := make([]MyEnrollment, len(items))
+	for i, m := range items {
+		page[i] = *m
+		page[i].Overdue = isOverdue(m.Status, m.DueAt, now)
+	}
+	return c.JSON(httpapp.NewPage(page, pr.Limit, func(m MyEnrollment) []string {
 		return []string{httpapp.TimeKey(m.EnrolledAt), m.ID}
 	}))
 }

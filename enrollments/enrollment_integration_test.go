@@ -338,7 +338,17 @@ func TestMyLearningNextLesson(t *testing.T) {
 	if byCourse[second].NextLesson != nil {
 		t.Fatalf("a course without lessons has no next lesson: %+v", byCourse[second])
 	}
-	e.exec(`update lesson_progress set status = 'completed', completed_at = now() where lesson_id = $1`, m1["B"])
+	// Completing B (through the API: "my learning" is kept in memory, and
+	// hears of the learner's progress) moves the next lesson on to C.
+	code, body = e.call(learnerTok, "POST", "/courses/"+first+"/lessons/"+m1["B"]+"/progress", map[string]any{"status": "completed"}, nil)
+	e.want(code, 200, body, "complete B")
+	code, body = e.call(learnerTok, "GET", "/me/enrollments", nil, &p)
+	e.want(code, 200, body, "my learning after B")
+	for _, m := range p.Items {
+		if m.Course.ID == first && (m.NextLesson == nil || m.NextLesson.ID != m2["C"]) {
+			t.Fatalf("next lesson after completing B: %+v", m.NextLesson)
+		}
+	}
 	code, body = e.call(learnerTok, "GET", "/me/enrollments?limit=1", nil, &p)
 	e.want(code, 200, body, "first page")
 	if len(p.Items) != 1 || p.NextCursor == nil {

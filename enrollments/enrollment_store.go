@@ -163,7 +163,10 @@ func (s *Store) Enroll(ctx context.Context, courseID, userID, source string, by 
 	if err != nil {
 		return false, fmt.Errorf("enroll: %w", err)
 	}
-	return true, events.Append(ctx, q, e.event())
+	if err := events.Append(ctx, q, e.event()); err != nil {
+		return false, err
+	}
+	return true, s.changed(ctx, userID)
 }
 
 // Reactivate turns a withdrawn enrollment active again, keeping its
@@ -175,7 +178,7 @@ func (s *Store) Reactivate(ctx context.Context, courseID, userID string, due *ti
 	if err != nil {
 		return fmt.Errorf("reactivate enrollment: %w", err)
 	}
-	return nil
+	return s.changed(ctx, userID)
 }
 
 // Patch is a change to an enrollment; nil fields stay.
@@ -205,7 +208,7 @@ func (s *Store) Update(ctx context.Context, courseID, userID string, p Patch) er
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("enrollment of user %s in course %s: %w", userID, courseID, ErrNotFound)
 	}
-	return nil
+	return s.changed(ctx, userID)
 }
 
 // Withdraw marks an enrollment withdrawn; lesson progress stays.
@@ -219,7 +222,7 @@ func (s *Store) Withdraw(ctx context.Context, courseID, userID string) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("enrollment of user %s in course %s: %w", userID, courseID, ErrNotFound)
 	}
-	return nil
+	return s.changed(ctx, userID)
 }
 
 // EnrolleeFilter narrows a course's enrollee list.
@@ -271,9 +274,10 @@ type MineFilter struct {
 
 // Mine returns up to f.Limit+1 of userID's enrollments, newest first, in
 // ONE query: the page of enrollments is picked first (by the
-// enrollments_user index), then each row's next lesson is found through
-// lessons_course and the lesson_progress primary key. Courses in draft
-// are left out: their learners cannot open them.
+// enrollments_user index), then the next lesson of every course of the
+// page in one pass over their lessons (lessons_course, and the
+// lesson_progress primary key for what is completed). Courses in draft are
+// left out: their learners cannot open them.
 func (s *Store) Mine(ctx context.Context, userID string, f MineFilter, now time.Time) ([]*MyEnrollment, error) {
 	args := []any{userID, f.Limit + 1}
 	where := []string{"e.user_id = $1", "c.status <> 'draft'"}
@@ -293,17 +297,17 @@ func (s *Store) Mine(ctx context.Context, userID string, f MineFilter, now time.
 			from enrollments e join courses c on c.id = e.course_id
 			where `+strings.Join(where, " and ")+`
 			order by e.created_at desc, e.id desc
-			limit $2)
+			limit $2),
+		next as (
+			select distinct on (l.course_id) l.course_id, l.id, l.title
+			from lessons l join modules m on m.id = l.module_id
+			where l.course_id in (select course_id from page) and not exists (
+				select 1 from lesson_progress lp
+				where lp.user_id = $1 and lp.lesson_id = l.id and lp.status = 'completed')
+			order by l.course_id, m.position, l.position, l.id)
 		select p.id, p.course_id, p.title, p.summary, p.status, p.source, p.progress, p.due_at, p.created_at,
 			p.completed_at, nl.id, nl.title
-		from page p
-		left join lateral (
-			select l.id, l.title from lessons l join modules m on m.id = l.module_id
-			where l.course_id = p.course_id and not exists (
-				select 1 from lesson_progress lp
-				where lp.user_id = p.user_id and lp.lesson_id = l.id and lp.status = 'completed')
-			order by m.position, l.position, l.id
-			limit 1) nl on true
+		from page p left join next nl on nl.course_id = p.course_id
 		order by p.created_at desc, p.id desc`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("my enrollments: %w", err)

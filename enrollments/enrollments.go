@@ -20,6 +20,7 @@ import (
 
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/changes"
 	"github.com/lectern/lectern/internal/clock"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
@@ -53,6 +54,8 @@ type Handlers struct {
 	Courses Courses
 	Log     *slog.Logger
 	Clock   clock.Clock
+	// Learning, when set, keeps "my learning" pages.
+	Learning *LearningCache
 }
 
 // Register mounts one learner's enrollment (self or by staff), a course's
@@ -96,6 +99,23 @@ func staffOnly(rel *courses.Relation) error {
 // which row-level security confines to the caller's organization.
 type Store struct {
 	db database.Querier
+	// Changes, when set, is told of every change to a learner's
+	// enrollments or progress, in its transaction (LearningCache hears it).
+	Changes *changes.Bus
+}
+
+// Topic is the changes topic of learning: a change keyed "u:<user>" (one
+// learner's enrollments or progress) or "" (many of the organization's).
+const Topic = "learning"
+
+// changed announces a change to the learning of userID ("" for many
+// learners of the transaction's organization).
+func (s *Store) changed(ctx context.Context, userID string) error {
+	key := ""
+	if userID != "" {
+		key = "u:" + userID
+	}
+	return s.Changes.Publish(ctx, s.q(ctx), changes.Change{Topic: Topic, Key: key})
 }
 
 // NewStore returns a store over the tenant pool.

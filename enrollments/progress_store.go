@@ -57,7 +57,7 @@ func (s *Store) OutlineChanged(ctx context.Context, courseID string) error {
 	if err != nil {
 		return fmt.Errorf("refresh progress of course %s: %w", courseID, err)
 	}
-	return nil
+	return s.changed(ctx, "")
 }
 
 // LockEnrollment reads a learner's enrollment and locks it for the rest of
@@ -137,7 +137,7 @@ func (s *Store) StoreProgress(ctx context.Context, courseID, userID string, perc
 			return nil, err
 		}
 	}
-	return &st, nil
+	return &st, s.changed(ctx, userID)
 }
 
 // Watchable reports whether a user may watch a video: it is a lesson of a

@@ -110,7 +110,10 @@ func (s *Store) CreateRule(ctx context.Context, groupID, courseID string, dueDay
 	if err != nil {
 		return "", 0, fmt.Errorf("apply enrollment rule: %w", err)
 	}
-	return id, int64(len(evs)), events.Append(ctx, q, created(evs)...)
+	if err := events.Append(ctx, q, created(evs)...); err != nil {
+		return "", 0, err
+	}
+	return id, int64(len(evs)), s.changed(ctx, "")
 }
 
 // createdCols are an inserted enrollment's columns as an EnrollmentCreated.
@@ -139,7 +142,13 @@ func (s *Store) Joined(ctx context.Context, joins []identity.Membership) error {
 	if err != nil {
 		return fmt.Errorf("enroll new group members by rule: %w", err)
 	}
-	return events.Append(ctx, q, created(evs)...)
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := events.Append(ctx, q, created(evs)...); err != nil {
+		return err
+	}
+	return s.changed(ctx, "")
 }
 
 // DeleteRule removes a rule; the enrollments it made stay.

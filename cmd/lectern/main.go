@@ -67,7 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lectern:", err)
 		return 2
 	}
-	log := newLogger(cfg, stderr)
+	logs := newLogWriter(stderr)
+	defer logs.Close()
+	log := newLogger(cfg, logs)
 	switch args[0] {
 	case "run":
 		err = serve(ctx, cfg, log, true, true)

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -33,6 +36,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, api, work 
 	}
 	defer s.Close()
 	g, gctx := errgroup.WithContext(ctx)
+	if cfg.DebugAddr != "" {
+		// net/http/pprof registers its handlers on the default mux.
+		dbg := &http.Server{Addr: cfg.DebugAddr, ReadHeaderTimeout: 10 * time.Second}
+		g.Go(func() error {
+			log.Info("profiles served", "addr", cfg.DebugAddr+"/debug/pprof/")
+			if err := dbg.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("debug listener (LECTERN_DEBUG_ADDR): %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			return dbg.Close()
+		})
+	}
 	if api {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {

@@ -148,6 +148,9 @@ func (b *Bus) Publish(ctx context.Context, q database.Querier, c Change) error {
 			w.need[p] = true
 		}
 	}
+	// Alone, there is no one to wait for (not even the echo).
+	w.echo = len(w.need) == 0
+	w.check()
 	for k, old := range b.waiting {
 		if w.at.Sub(old.at) > 2*b.AckWait+time.Minute {
 			delete(b.waiting, k)

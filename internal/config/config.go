@@ -61,6 +61,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	PartTimeout    time.Duration
 	MaxConnsPerIP  int
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof).
+	DebugAddr string
 }
 
 // Var documents one environment variable.
@@ -115,6 +117,7 @@ var Vars = []Var{
 	{"LECTERN_BODY_MIN_RATE", "65536", "bytes a second a JSON body must arrive at, beyond LECTERN_BODY_TIMEOUT (a 1 MiB body gets 10 s + 16 s)"},
 	{"LECTERN_REQUEST_TIMEOUT", "30s", "deadline of every API request's work (database, object store); an upload part has LECTERN_PART_TIMEOUT"},
 	{"LECTERN_PART_TIMEOUT", "10m", "time one upload part may take to arrive and be stored"},
+	{"LECTERN_DEBUG_ADDR", "", "loopback address to serve Go's profiles on (/debug/pprof/); empty: none"},
 	{"LECTERN_MAX_CONNS_PER_IP", "256", "connections one client address may hold open at once (0: no limit; behind a proxy that hides addresses, raise it or turn it off)"},
 }
 
@@ -170,6 +173,7 @@ func load(getenv func(string) string) (*Config, error) {
 		RequestTimeout: p.dur("LECTERN_REQUEST_TIMEOUT"),
 		PartTimeout:    p.dur("LECTERN_PART_TIMEOUT"),
 		MaxConnsPerIP:  p.int("LECTERN_MAX_CONNS_PER_IP", 0, 1<<20),
+		DebugAddr:      p.str("LECTERN_DEBUG_ADDR"),
 	}
 	if c.ScratchDir == "" {
 		c.ScratchDir = c.DataDir + "/scratch"

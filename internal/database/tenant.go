@@ -46,6 +46,14 @@ func OpenTenant(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool,
 			return fmt.Errorf("act as %s (create it: create role %s nologin; grant %s to <the owner role>): %w",
 				TenantRole, TenantRole, TenantRole, err)
 		}
+		// Request queries are prepared once per connection and confined by
+		// row-level security through a setting, not a parameter: their
+		// parameters are ids, whose plan does not depend on the value.
+		// Planning each execution anew (PostgreSQL's custom plans) cost
+		// more than running them (0.7 ms against 0.3 ms for "my learning").
+		if _, err := c.Exec(ctx, "set plan_cache_mode = force_generic_plan"); err != nil {
+			return fmt.Errorf("plan_cache_mode: %w", err)
+		}
 		return nil
 	}
 	return openConfig(ctx, cfg, maxConns)
