@@ -56,6 +56,8 @@
 #   BENCH_WRK_SECONDS=30   duration of each wrk run (core)
 #   BENCH_API_ADDR=127.0.0.1:8180
 #   BENCH_NGINX_PORT=8182  the bench nginx serving the static copies (core)
+#   BENCH_PIN=1            pin the read path: server on the last CPU, wrk on
+#                          the others (default with 2+ CPUs; 0: no pinning)
 #   BENCH_REDIS_DB=1
 # `bench.sh --prepare` only generates the cached inputs.
 set -euo pipefail
@@ -79,6 +81,17 @@ BENCH_API_ADDR="${BENCH_API_ADDR:-127.0.0.1:8180}"
 BENCH_REDIS_DB="${BENCH_REDIS_DB:-1}"
 BENCH_WRK_SECONDS="${BENCH_WRK_SECONDS:-30}"
 BENCH_NGINX_PORT="${BENCH_NGINX_PORT:-8182}"
+# The read path pins the server under test (the API, then nginx) to the last
+# CPU and wrk to the others, so that the load generator and the server do
+# not take each other's cores (co-located, the server's tail latency is
+# mostly wrk waiting for a core). BENCH_PIN=0 lets everything float.
+ncpu="$(nproc)"
+BENCH_PIN="${BENCH_PIN:-$((ncpu >= 2 ? 1 : 0))}"
+BENCH_SERVER_CPUS="" BENCH_LOAD_CPUS=""
+if [[ "$BENCH_PIN" == 1 ]]; then
+  BENCH_SERVER_CPUS="$((ncpu - 1))"
+  BENCH_LOAD_CPUS="0-$((ncpu - 2))"
+fi
 BENCH_DB=lectern_bench
 BENCH_BUCKET=lectern-bench
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
@@ -210,11 +223,14 @@ start_bench_nginx() { # -> prints the master's pid
     chmod 755 "$BENCH_NGINX_DIR" "$BENCH_NGINX_DIR/www"
     ensure_traversable "$u" "$BENCH_NGINX_DIR/www"
   fi
+  local workers=auto pin=()
+  if [[ -n "$BENCH_SERVER_CPUS" ]]; then workers=1 pin=(taskset -c "$BENCH_SERVER_CPUS"); fi
   sed -e "s|\${BENCH_NGINX_PORT}|$(_sed_esc "$BENCH_NGINX_PORT")|g" \
+    -e "s|\${NGINX_WORKERS}|$workers|g" \
     -e "s|\${BENCH_NGINX_DIR}|$(_sed_esc "$BENCH_NGINX_DIR")|g" \
     -e "s|\${NGINX_USER_DIRECTIVE}|$(_sed_esc "$user_directive")|g" \
     "$LOCAL_DIR/bench/nginx-static.conf.tmpl" >"$BENCH_NGINX_DIR/nginx.conf"
-  nginx -p "$BENCH_NGINX_DIR/" -c "$BENCH_NGINX_DIR/nginx.conf" -e "$BENCH_NGINX_DIR/logs/error.log" >&2 ||
+  "${pin[@]}" nginx -p "$BENCH_NGINX_DIR/" -c "$BENCH_NGINX_DIR/nginx.conf" -e "$BENCH_NGINX_DIR/logs/error.log" >&2 ||
     die "bench nginx failed to start (config: $BENCH_NGINX_DIR/nginx.conf, log: $BENCH_NGINX_DIR/logs/error.log)"
   wait_for "bench nginx on port $BENCH_NGINX_PORT" 20 bench_nginx_ready || die "bench nginx does not answer (log: $BENCH_NGINX_DIR/logs/error.log)"
   bench_nginx_pid
@@ -297,7 +313,7 @@ bench_env=(
   LECTERN_REDIS_DB="$BENCH_REDIS_DB"
   LECTERN_S3_BUCKET="$BENCH_BUCKET"
   LECTERN_SCRATCH_DIR="$BENCH_DIR/scratch"
-  # The limiter runs (one Redis round trip per request) but never refuses:
+  # The limiter runs (it leases budgets from Redis) but never refuses:
   # the core section sends 10,000 sequential requests and wrk far more.
   # 100000 is the most LECTERN_RATE_LIMIT accepts.
   LECTERN_RATE_LIMIT="$BENCH_RATE_LIMIT"
@@ -342,6 +358,8 @@ if section core; then
     -pg-pid "$(pg_pid || echo 0)"
     -redis-pid "$(redis_pid || echo 0)"
     -rate-limit "LECTERN_RATE_LIMIT=$BENCH_RATE_LIMIT, LECTERN_RATE_BURST=$BENCH_RATE_BURST"
+    -server-cpus "$BENCH_SERVER_CPUS"
+    -load-cpus "$BENCH_LOAD_CPUS"
   )
 fi
 

@@ -43,7 +43,7 @@ const (
 		"fresh courses; one by one = 10,000 sequential POST /courses/{id}/enrollments {user_id} on one keep-alive " +
 		"connection, total wall time; read path = wrk as a learner (API token) against the API and against the bench " +
 		"nginx serving the same response body from a file (access_log off, keep-alive), medians of BENCH_REPS runs; " +
-		"the bench API's rate limiter runs (a Redis round trip per request) but never refuses"
+		"the bench API's rate limiter runs (leasing its budget from Redis) but never refuses"
 )
 
 type coreOptions struct {
@@ -58,6 +58,10 @@ type coreOptions struct {
 	pgPID      int
 	redisPID   int
 	rateLimit  string
+	// serverCPUs and loadCPUs, when set, pin the read path: the API (and,
+	// by bench.sh, the bench nginx) to serverCPUs, wrk to loadCPUs.
+	serverCPUs string
+	loadCPUs   string
 }
 
 func (c *coreOptions) flags() {
@@ -72,6 +76,8 @@ func (c *coreOptions) flags() {
 	flag.IntVar(&c.pgPID, "pg-pid", 0, "pid of the PostgreSQL postmaster (CPU accounting; optional)")
 	flag.IntVar(&c.redisPID, "redis-pid", 0, "pid of Redis (CPU accounting; optional)")
 	flag.StringVar(&c.rateLimit, "rate-limit", "", "the bench API's rate-limit settings, for the report")
+	flag.StringVar(&c.serverCPUs, "server-cpus", "", "CPUs (taskset list) the API runs on during the read path; the bench nginx must run on them too")
+	flag.StringVar(&c.loadCPUs, "load-cpus", "", "CPUs (taskset list) wrk runs on")
 }
 
 func (c *coreOptions) check() error {
@@ -149,6 +155,9 @@ func (b *bench) measureCore(ctx context.Context) error {
 	o := b.o.core
 	c := &coreResults{Learners: o.learners, RateLimit: o.rateLimit,
 		Wrk: fmt.Sprintf("wrk -t %d -c %d -d %ds --latency", o.wrkThreads, o.wrkConns, o.wrkSeconds)}
+	if o.serverCPUs != "" {
+		c.Wrk += fmt.Sprintf(" on CPU %s, the server (API or nginx) on CPU %s", o.loadCPUs, o.serverCPUs)
+	}
 	b.res.Core = c
 	setup := b.apiClient(&http.Client{Timeout: 5 * time.Minute})
 
@@ -161,7 +170,7 @@ func (b *bench) measureCore(ctx context.Context) error {
 		return fmt.Errorf("GET /api/v1/me as the admin: %w", err)
 	}
 	if lim := me.Header.Get("X-RateLimit-Limit"); lim == "" {
-		b.warn("the bench API sends no X-RateLimit-Limit: its rate limiter is off, so its Redis round trip is not measured")
+		b.warn("the bench API sends no X-RateLimit-Limit: its rate limiter is off, so its cost is not measured")
 	} else if c.RateLimit == "" {
 		c.RateLimit = "burst " + lim
 	}

@@ -12,7 +12,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,6 +171,30 @@ func (b *bench) measureRead(ctx context.Context, rr *readResults, token string, 
 		rr.Nginx = append(rr.Nginx, w)
 		logf("core: nginx %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", rr.StaticURL, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
 		return nil
+	}
+	if o := b.o.core; o.serverCPUs != "" {
+		// The API gets the server's CPUs for its run, as nginx has them,
+		// and wrk the others: neither load generator nor server takes the
+		// other's core. Go follows the affinity within a second.
+		pin := func(cpus string) error {
+			out, err := exec.CommandContext(ctx, "taskset", "-a", "-p", "-c", cpus, strconv.Itoa(b.o.apiPID)).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("taskset the API to CPUs %s: %v: %s", cpus, err, out)
+			}
+			time.Sleep(2 * time.Second)
+			return nil
+		}
+		run := api
+		api = func() error {
+			if err := pin(o.serverCPUs); err != nil {
+				return err
+			}
+			err := run()
+			if perr := pin("0-" + strconv.Itoa(runtime.NumCPU()-1)); err == nil {
+				err = perr
+			}
+			return err
+		}
 	}
 	steps := []func() error{api, static}
 	if rep%2 == 0 {

@@ -267,7 +267,7 @@ func (c *coreResults) print(w io.Writer) {
 	fmt.Fprintf(w, "learning core: %s learners provisioned in %d POST /api/v1/users/bulk (%.1f s); the machine kept %.2f cores busy in the 3 s before the section\n",
 		thousands(c.Provision.Users), c.Provision.Requests, c.Provision.Seconds, c.BusyBefore)
 	if c.RateLimit != "" {
-		fmt.Fprintf(w, "  the bench API's rate limiter is on (%s): a Redis round trip on every request, never a refusal\n", c.RateLimit)
+		fmt.Fprintf(w, "  the bench API's rate limiter is on (%s): budgets leased from Redis, never a refusal\n", c.RateLimit)
 	}
 	if n := len(c.Bulk.Seconds); n > 0 {
 		mid := medianIndex(c.Bulk.Seconds)

@@ -40,7 +40,11 @@ func (b *bench) wrk(ctx context.Context, target, token string) (wrkRun, error) {
 		"--latency", "-H", "Authorization: Bearer " + token, target}
 	cctx, cancel := context.WithTimeout(ctx, time.Duration(o.wrkSeconds+120)*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, "wrk", args...)
+	name := "wrk"
+	if o.loadCPUs != "" {
+		name, args = "taskset", append([]string{"-c", o.loadCPUs, "wrk"}, args...)
+	}
+	cmd := exec.CommandContext(cctx, name, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	s0 := b.coreSnap()
