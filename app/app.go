@@ -34,6 +34,7 @@ import (
 	"github.com/lectern/lectern/player"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/webhooks"
+	"github.com/lectern/lectern/xapi"
 )
 
 // Deps are the running services the app talks to.
@@ -61,7 +62,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		JSONBodyLimit: cfg.JSONBodyLimit,
 		Streamed:      []string{"/api/v1/uploads/"},
 		BulkBodyLimit: cfg.BulkBodyLimit,
-		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors),
+		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors, xapi.Errors),
 		BodyTimeout:   cfg.BodyTimeout, BodyMinRate: cfg.BodyMinRate,
 		RequestTimeout: cfg.RequestTimeout, PartTimeout: cfg.PartTimeout,
 	})
@@ -137,6 +138,21 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	eh.Register(v1)
 	wh := &webhooks.Handlers{Store: webhooks.NewStore(d.Tenant), Log: log}
 	wh.Register(v1)
+	// The LRS: its own credentials (HTTP Basic) or a signed-in learner,
+	// then the same rate limit and tenant transaction as /api/v1.
+	lrs := xapi.NewStore(d.Tenant)
+	lrs.Changes = bus
+	xh := &xapi.Handlers{Store: lrs, Log: log, Clock: d.Clock,
+		Credentials: &xapi.Credentials{DB: d.System, Changes: bus, Clock: d.Clock, PublicURL: cfg.PublicURL},
+		Settings:    xapi.Settings{PublicURL: cfg.PublicURL}}
+	xh.RegisterAPI(v1)
+	var lrsLimit []fiber.Handler
+	if d.Redis != nil && cfg.XAPIRateLimit > 0 && cfg.XAPIRateBurst > 0 {
+		limiter := ratelimit.New(d.Redis, float64(cfg.XAPIRateLimit), cfg.XAPIRateBurst)
+		limiter.Prefix, limiter.Clock = "lectern:rl:xapi:", d.Clock
+		lrsLimit = append(lrsLimit, limiter.Middleware(log))
+	}
+	xh.Register(app.Group(xapi.Prefix), append(lrsLimit, auth.Tenant(d.Tenant, nil))...)
 
 	page := func(name string) fiber.Handler {
 		return func(c *fiber.Ctx) error {

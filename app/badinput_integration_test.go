@@ -34,6 +34,8 @@ var required = map[string][]string{
 	"POST /api/v1/enrollment-rules":                           {"group_id", "course_id"},
 	"POST /api/v1/webhooks":                                   {"url", "events"},
 	"POST /api/v1/uploads":                                    {"filename", "size"},
+	"POST /xapi/statements":                                   {"actor", "verb", "object"},
+	"PUT /xapi/statements?statementId={uuid}":                 {"actor", "verb", "object"},
 }
 
 // TestBadInputOnEveryWriteRoute sends every JSON write route of the matrix,
@@ -50,7 +52,10 @@ func TestBadInputOnEveryWriteRoute(t *testing.T) {
 		if rt.method == "GET" {
 			continue
 		}
-		jsonBody := strings.HasPrefix(rt.body, "{")
+		// An xAPI document is whatever the client stores: only its size
+		// is checked.
+		document := strings.HasPrefix(rt.path, "/xapi/") && !strings.HasPrefix(rt.path, "/xapi/statements")
+		jsonBody := strings.HasPrefix(rt.body, "{") && !document
 		actor := ""
 		for i, st := range strings.Fields(rt.own) {
 			if st[0] == '2' && roles[i] != "anonymous" {
@@ -140,10 +145,12 @@ func TestBadInputOnEveryWriteRoute(t *testing.T) {
 					t.Errorf("oversized body changed the tables: %v → %v", before, after)
 				}
 			}
-			// Path ids that name nothing, or another organization's rows.
+			// Path ids that name nothing, or another organization's rows (an
+			// xAPI document's agent names a person, not a row: another one is
+			// someone else's, 403, as the matrix checks).
 			for _, name := range []string{"course", "course2", "module", "module2", "lesson", "lesson2", "group", "webhook", "upload", "video", "encode2", "user:learner", "user:coinstructor"} {
 				id, ok := r[name]
-				if !ok || !strings.Contains(path, id) {
+				if !ok || !strings.Contains(path, id) || document {
 					continue
 				}
 				unknown := strings.Replace(path, id, "00000000-0000-4000-8000-000000000000", 1)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -97,12 +98,12 @@ type res map[string]string
 // course, a ready video with its encode, a queued video with its encode, a
 // group holding the learner, a second group, a rule enrolling the first
 // group in the second course (and the learner's enrollment it made), a
-// webhook and an API token of the admin.
+// webhook, an API token of the admin and an xAPI credential.
 func fresh(t *testing.T, db *pgxpool.Pool, o *org) res {
 	t.Helper()
 	ctx := context.Background()
 	r := res{}
-	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token string
+	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token, xapiCred string
 	_, tokHash := auth.NewSecret()
 	err := db.QueryRow(ctx, `
 with v as (insert into videos (id, org_id, title, status, source_key, source_size, owner_id, duration, width, height, ready_at)
@@ -131,18 +132,19 @@ gm as (insert into group_members (org_id, group_id, user_id) select $1, g.id, $4
 ru as (insert into enrollment_rules (org_id, group_id, course_id) select $1, g.id, c2.id from g, c2 returning id),
 en2 as (insert into enrollments (org_id, course_id, user_id, source) select $1, c2.id, $4, 'rule' from c2 returning 1),
 wh as (insert into webhooks (org_id, url, secret, events) values ($1, 'http://127.0.0.1:9/hook', 'whsec_x', '{enrollment.created}') returning id),
-tk as (insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1, $5, 'api', 'spare', $6, '{courses:read}') returning id)
-select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id,
+tk as (insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1, $5, 'api', 'spare', $6, '{courses:read}') returning id),
+xc as (insert into xapi_credentials (org_id, name, key, secret_hash, scopes) values ($1, 'LMS', 'lrk_' || gen_random_uuid(), '\x00', '{all}') returning id)
+select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id, xc.id,
        (select count(*) from ci) + (select count(*) from en) + (select count(*) from en2) + (select count(*) from gm) + (select count(*) from vu)
-from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk`,
+from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk, xc`,
 		o.ID, o.Users["instructor"], o.Users["coinstructor"], o.Users["learner"], o.Users["admin"], tokHash).
-		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, new(int))
+		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, &xapiCred, new(int))
 	if err != nil {
 		t.Fatalf("fixture resources in %s: %v", o.Slug, err)
 	}
 	for k, v := range map[string]string{"course": course, "draft": draft, "course2": course2, "module": m1, "module2": m2,
 		"lesson": l1, "lesson2": l2, "video": video, "encode": encode, "encode2": encode2, "group": group, "group2": group2, "rule": rule,
-		"webhook": webhook, "token": token} {
+		"webhook": webhook, "token": token, "xapicred": xapiCred, "org": o.ID, "uuid": uuid.NewString()} {
 		r[k] = v
 	}
 	for k, v := range o.Users {
@@ -178,6 +180,9 @@ func doH(t *testing.T, base, method, path, token string, body []byte, ctype stri
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if strings.HasPrefix(path, "/xapi/") {
+		req.Header.Set("X-Experience-API-Version", "2.0.0")
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)

@@ -32,6 +32,9 @@ Usage:
                                   (database access; P also from LECTERN_ADMIN_PASSWORD)
   lectern user passwd --email E [--org SLUG]
                                   set a user's password from LECTERN_PASSWORD
+  lectern lrs credentials create --name N [--org SLUG] [--scopes all,...]
+                                  an xAPI client's key and secret for the LRS at /xapi/
+                                  (database access; prints {"id","key","secret",...})
   lectern --help                  this text
 
 Configuration (environment):
@@ -58,6 +61,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "user" {
 		return userCommand(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "lrs" {
+		return lrsCommand(ctx, args[1:], stdout, stderr)
 	}
 	if args[0] == "transcode" { // hidden: the ffmpeg arguments the worker would run (make bench)
 		return transcodeCmd(ctx, args[1:], stdout, stderr)

@@ -31,6 +31,7 @@ var AllScopes = []string{
 	"enrollments:read", "enrollments:write",
 	"users:read", "users:write",
 	"webhooks:read", "webhooks:write",
+	"xapi:read", "xapi:write",
 }
 
 // Principal is the authenticated caller.

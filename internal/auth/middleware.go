@@ -201,6 +201,9 @@ func Secret(c *fiber.Ctx) string {
 		if after, ok := strings.CutPrefix(h, "Bearer "); ok {
 			return strings.TrimSpace(after)
 		}
+		if strings.HasPrefix(h, "Basic ") {
+			return "" // HTTP Basic is an xAPI credential: the LRS resolves it (xapi)
+		}
 		return h // a malformed header is still a presented (and then rejected) credential
 	}
 	return c.Cookies(CookieName)

@@ -48,10 +48,18 @@ en as (insert into enrollments (org_id, course_id, user_id, source) select $1, c
 pr as (insert into lesson_progress (org_id, user_id, course_id, lesson_id, status) select $1, u.id, c.id, l1.id, 'completed' from u, c, l1 returning 1),
 r as (insert into enrollment_rules (org_id, group_id, course_id) select $1, g.id, c.id from g, c returning 1),
 ik as (insert into idempotency_keys (org_id, principal, key, method, path, fingerprint) select $1, id, 'k', 'POST', '/', '\x00' from tok returning 1),
-ev as (insert into events (org_id, type, subject, payload) values ($1, 'test.seeded', 'seed', '{}') returning 1)
+ev as (insert into events (org_id, type, subject, payload) values ($1, 'test.seeded', 'seed', '{}') returning 1),
+xc as (insert into xapi_credentials (org_id, name, key, secret_hash, scopes) values ($1, 'c', 'key-' || $2, '\x00', '{all}') returning 1),
+xs as (insert into xapi_statements (org_id, id, stored, verb, body) values ($1, gen_random_uuid(), now(), 'http://v', '{}') returning seq),
+xk as (insert into xapi_statement_keys (org_id, kind, key, seq, related) select $1, 'v', gen_random_uuid(), seq, false from xs returning 1),
+xa as (insert into xapi_attachments (org_id, sha2, content_type, body) values ($1, 'h', 'text/plain', '\x00') returning 1),
+xt as (insert into xapi_activities (org_id, key, id) values ($1, gen_random_uuid(), 'http://a') returning 1),
+xd as (insert into xapi_documents (org_id, key, scope, doc_id, content_type, body, etag, updated_at)
+       values ($1, gen_random_uuid(), gen_random_uuid(), 'd', 'application/json', '{}', 'e', now()) returning 1)
 select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
      + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
-     + (select count(*) from ik) + (select count(*) from ev)`, org, slug)
+     + (select count(*) from ik) + (select count(*) from ev) + (select count(*) from xc) + (select count(*) from xk)
+     + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd)`, org, slug)
 		return err
 	})
 	if err != nil {

@@ -1,0 +1,285 @@
+package xapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lectern/lectern/app/apptest"
+	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/testenv"
+	"github.com/lectern/lectern/xapi"
+)
+
+// lrs is the whole app on a fresh schema, with helpers to call its LRS.
+type lrs struct {
+	t    *testing.T
+	db   *pgxpool.Pool
+	base string
+}
+
+func startLRS(t *testing.T) *lrs {
+	t.Helper()
+	db := testenv.DB(t)
+	api := apptest.StartApp(t, db, apptest.AppOptions{})
+	return &lrs{t: t, db: db, base: api.Base}
+}
+
+// org makes an organization and returns its id.
+func (l *lrs) org(slug string) string {
+	l.t.Helper()
+	var id string
+	if err := l.db.QueryRow(context.Background(), `insert into organizations (slug, name) values ($1, $1) returning id`,
+		slug+"-"+testenv.RandomID(3)).Scan(&id); err != nil {
+		l.t.Fatal(err)
+	}
+	return id
+}
+
+// basic makes a credential of org with scopes and returns its Basic header.
+func (l *lrs) basic(org string, scopes ...string) (header string, cred *xapi.Credential) {
+	l.t.Helper()
+	c, err := xapi.CreateCredentialIn(context.Background(), l.db, org, "test", scopes)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Key+":"+c.Secret)), c
+}
+
+// learner makes a learner of org and returns its id and a bearer header.
+func (l *lrs) learner(org string) (id, header string) { return l.user(org, auth.Learner) }
+
+// user makes a user of org with role and returns its id and a bearer header.
+func (l *lrs) user(org, role string) (id, header string) {
+	l.t.Helper()
+	ctx := context.Background()
+	if err := l.db.QueryRow(ctx, `insert into users (org_id, email, name, roles) values ($1, $2, 'L', $3) returning id`,
+		org, "u-"+testenv.RandomID(4)+"@example.com", []string{role}).Scan(&id); err != nil {
+		l.t.Fatal(err)
+	}
+	secret, hash := auth.NewSecret()
+	if _, err := l.db.Exec(ctx, `insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1, $2, 'api', 't', $3, '{*}')`, org, id, hash); err != nil {
+		l.t.Fatal(err)
+	}
+	return id, "Bearer " + secret
+}
+
+// call makes an LRS request (xAPI 2.0.0) and decodes a JSON answer.
+func (l *lrs) call(auth, method, path string, body any) (int, any) {
+	l.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, l.base+path, r)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+func statementAbout(actor map[string]any, activity string) map[string]any {
+	return map[string]any{
+		"actor":  actor,
+		"verb":   map[string]any{"id": "http://adlnet.gov/expapi/verbs/experienced"},
+		"object": map[string]any{"id": activity},
+	}
+}
+
+func mbox(name string) map[string]any {
+	return map[string]any{"objectType": "Agent", "mbox": "mailto:" + name + "@example.com"}
+}
+
+func ids(t *testing.T, result any) []string {
+	t.Helper()
+	m, ok := result.(map[string]any)
+	if !ok {
+		t.Fatalf("not a StatementResult: %v", result)
+	}
+	list, _ := m["statements"].([]any)
+	out := []string{}
+	for _, s := range list {
+		out = append(out, s.(map[string]any)["id"].(string))
+	}
+	return out
+}
+
+func q(v any) string {
+	b, _ := json.Marshal(v)
+	return url.QueryEscape(string(b))
+}
+
+// One organization's credentials never see, change or find another's
+// statements and documents, whatever ids and filters they name.
+func TestLRSTenancy(t *testing.T) {
+	l := startLRS(t)
+	a, b := l.org("lrs-a"), l.org("lrs-b")
+	credA, _ := l.basic(a, xapi.ScopeAll)
+	credB, _ := l.basic(b, xapi.ScopeAll)
+
+	s := statementAbout(mbox("ada"), "http://example.com/a")
+	id := uuid.NewString()
+	s["id"] = id
+	if st, out := l.call(credA, "POST", "/xapi/statements", s); st != 200 {
+		t.Fatalf("org a post: %d %v", st, out)
+	}
+	state := "/xapi/activities/state?activityId=" + url.QueryEscape("http://example.com/a") + "&agent=" + q(mbox("ada")) + "&stateId=bookmark"
+	if st, out := l.call(credA, "PUT", state, map[string]any{"at": 12}); st != 204 {
+		t.Fatalf("org a state: %d %v", st, out)
+	}
+
+	if st, _ := l.call(credB, "GET", "/xapi/statements?statementId="+id, nil); st != 404 {
+		t.Errorf("org b reads org a's statement by id: %d, want 404", st)
+	}
+	if st, out := l.call(credB, "GET", "/xapi/statements?agent="+q(mbox("ada")), nil); st != 200 || len(ids(t, out)) != 0 {
+		t.Errorf("org b's agent query: %d %v, want none", st, out)
+	}
+	if st, out := l.call(credB, "GET", "/xapi/statements", nil); st != 200 || len(ids(t, out)) != 0 {
+		t.Errorf("org b's LRS lists %v", out)
+	}
+	if st, _ := l.call(credB, "GET", state, nil); st != 404 {
+		t.Errorf("org b reads org a's state: %d, want 404", st)
+	}
+	// The same id in org b is org b's own statement; org a's stays.
+	other := statementAbout(mbox("bob"), "http://example.com/b")
+	other["id"] = id
+	if st, out := l.call(credB, "PUT", "/xapi/statements?statementId="+id, other); st != 204 {
+		t.Fatalf("org b puts the same id: %d %v", st, out)
+	}
+	_, got := l.call(credA, "GET", "/xapi/statements?statementId="+id, nil)
+	if actor := got.(map[string]any)["actor"].(map[string]any); actor["mbox"] != "mailto:ada@example.com" {
+		t.Errorf("org a's statement changed: %v", got)
+	}
+	if st, _ := l.call(credB, "DELETE", strings.Replace(state, "&stateId=bookmark", "", 1), nil); st != 204 {
+		t.Fatalf("org b deletes its states: %d", st)
+	}
+	if st, _ := l.call(credA, "GET", state, nil); st != 200 {
+		t.Errorf("org b's delete reached org a's state: %d", st)
+	}
+}
+
+// A signed-in learner writes statements about themselves only and reads
+// only their own, whatever they send: another actor, another learner's id,
+// or a forged page cursor without the confinement.
+func TestLRSLearnerSession(t *testing.T) {
+	l := startLRS(t)
+	org := l.org("lrs-l")
+	admin, _ := l.basic(org, xapi.ScopeAll)
+	me, token := l.learner(org)
+	_, otherToken := l.learner(org)
+	self := xapi.LearnerAgent("http://api.test", org, me, "")
+
+	if st, out := l.call(token, "POST", "/xapi/statements", statementAbout(self, "http://example.com/mine")); st != 200 {
+		t.Fatalf("own statement: %d %v", st, out)
+	}
+	if st, _ := l.call(token, "POST", "/xapi/statements", []any{
+		statementAbout(self, "http://example.com/mine"), statementAbout(mbox("someone"), "http://example.com/x"),
+	}); st != 403 {
+		t.Errorf("a batch with another actor: %d, want 403", st)
+	}
+	// Someone else's statement, written by the LRS's own client.
+	theirs := statementAbout(mbox("someone"), "http://example.com/theirs")
+	theirID := uuid.NewString()
+	theirs["id"] = theirID
+	if st, _ := l.call(admin, "POST", "/xapi/statements", theirs); st != 200 {
+		t.Fatal("admin post")
+	}
+	_, all := l.call(admin, "GET", "/xapi/statements", nil)
+	if n := len(ids(t, all)); n != 2 {
+		t.Fatalf("the LRS holds %d statements, want 2 (the refused batch wrote nothing)", n)
+	}
+	st, mine := l.call(token, "GET", "/xapi/statements", nil)
+	if got := ids(t, mine); st != 200 || len(got) != 1 {
+		t.Fatalf("the learner reads %d %v, want their one statement", st, got)
+	}
+	if st, _ := l.call(token, "GET", "/xapi/statements?statementId="+theirID, nil); st != 404 {
+		t.Errorf("the learner reads another's statement by id: %d, want 404", st)
+	}
+	if st, out := l.call(otherToken, "GET", "/xapi/statements", nil); st != 200 || len(ids(t, out)) != 0 {
+		t.Errorf("another learner reads %v", out)
+	}
+	// A cursor is the query: one forged to read everything still reads
+	// only the caller's own.
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"limit":100}`))
+	if _, out := l.call(token, "GET", "/xapi/statements?more="+forged, nil); len(ids(t, out)) != 1 {
+		t.Errorf("a forged cursor reads %v", ids(t, out))
+	}
+	// Their own state, not another's.
+	state := func(agent map[string]any) string {
+		return "/xapi/activities/state?activityId=" + url.QueryEscape("http://example.com/mine") + "&agent=" + q(agent) + "&stateId=s"
+	}
+	if st, _ := l.call(token, "PUT", state(self), map[string]any{"at": 1}); st != 204 {
+		t.Errorf("own state: %d", st)
+	}
+	if st, _ := l.call(otherToken, "GET", state(self), nil); st != 403 {
+		t.Errorf("another learner reads the state: %d, want 403", st)
+	}
+}
+
+// A credential does what its scopes allow: write-only cannot read,
+// read/mine reads what it wrote, and a revoked one is refused at once.
+func TestLRSCredentialScopes(t *testing.T) {
+	l := startLRS(t)
+	org := l.org("lrs-s")
+	writer, _ := l.basic(org, xapi.ScopeStatementsWrite)
+	mine, _ := l.basic(org, xapi.ScopeStatementsWrite, xapi.ScopeStatementsMine)
+	reader, readCred := l.basic(org, xapi.ScopeStatementsRead)
+
+	if st, _ := l.call(writer, "POST", "/xapi/statements", statementAbout(mbox("w"), "http://example.com/w")); st != 200 {
+		t.Fatal("writer post")
+	}
+	if st, _ := l.call(writer, "GET", "/xapi/statements", nil); st != 403 {
+		t.Errorf("a write-only credential reads: %d, want 403", st)
+	}
+	if st, _ := l.call(reader, "POST", "/xapi/statements", statementAbout(mbox("r"), "http://example.com/r")); st != 403 {
+		t.Errorf("a read-only credential writes: %d, want 403", st)
+	}
+	if st, _ := l.call(reader, "PUT", "/xapi/activities/state?activityId=http%3A%2F%2Fexample.com%2Fr&agent="+q(mbox("r"))+"&stateId=s", map[string]any{}); st != 403 {
+		t.Errorf("a statements credential writes state: %d, want 403", st)
+	}
+	if st, _ := l.call(mine, "POST", "/xapi/statements", statementAbout(mbox("m"), "http://example.com/m")); st != 200 {
+		t.Fatal("mine post")
+	}
+	_, out := l.call(mine, "GET", "/xapi/statements", nil)
+	if got := ids(t, out); len(got) != 1 {
+		t.Errorf("read/mine reads %d statements, want the 1 it wrote", len(got))
+	}
+	_, out = l.call(reader, "GET", "/xapi/statements", nil)
+	if got := ids(t, out); len(got) != 2 {
+		t.Errorf("statements/read reads %d, want 2", len(got))
+	}
+	// Revoked by an admin: the next request is refused.
+	_, admin := l.user(org, auth.Admin)
+	if st, _ := l.call(admin, "DELETE", "/api/v1/xapi/credentials/"+readCred.ID, nil); st != 204 {
+		t.Fatalf("revoke: %d", st)
+	}
+	if st, _ := l.call(reader, "GET", "/xapi/statements", nil); st != 401 {
+		t.Errorf("a revoked credential reads: %d, want 401", st)
+	}
+}

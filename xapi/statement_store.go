@@ -1,0 +1,439 @@
+package xapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lectern/lectern/xapi/attach"
+)
+
+// VoidVerb is the verb of a voiding statement.
+const VoidVerb = "http://adlnet.gov/expapi/verbs/voided"
+
+// Statement is one statement ready for the store: validated, with the
+// properties the LRS sets (id, authority, version) filled in; stored (and
+// timestamp when the client gave none) are set when it is written.
+type Statement struct {
+	ID   string
+	Body map[string]any
+	// Received is what the client sent (for comparing with a statement
+	// already stored under the same id).
+	Received map[string]any
+	// Ref is the id of the statement the object refers to, if any.
+	Ref string
+	// Voids is Ref when the statement is a voiding one.
+	Voids string
+	// Credential is the id of the credential that writes it (none for a
+	// learner's own): statements/read/mine reads by it.
+	Credential string
+}
+
+// Verb is the statement's verb id.
+func (s *Statement) Verb() string {
+	v, _ := s.Body["verb"].(map[string]any)
+	id, _ := v["id"].(string)
+	return id
+}
+
+// Written is what a write did.
+type Written struct {
+	// Stored is the stored time of the statements it wrote.
+	Stored time.Time
+	// New counts the statements written (the others were stored already).
+	New int
+}
+
+// lockStatements serializes the statement writes of one organization,
+// so that seq and stored grow in commit order.
+const lockStatements = `pg_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))`
+
+// WriteStatements stores a batch in the transaction the context carries
+// (one organization's writes one at a time, for the stored order): a
+// statement whose id is stored already with the same content is skipped,
+// with other content the batch is ErrConflict. Voiding statements void
+// their targets (never a voiding statement); activities keep the latest
+// definition; attachment bytes are kept by hash. Two round trips, whatever
+// the batch's size.
+func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts []attach.Part) (*Written, error) {
+	q := s.q(ctx)
+	ids := make([]string, len(stmts))
+	var refs []string
+	for i, st := range stmts {
+		ids[i] = st.ID
+		if st.Ref != "" {
+			refs = append(refs, st.Ref)
+		}
+	}
+	b := &pgx.Batch{}
+	var now time.Time
+	b.Queue(`select ` + lockStatements + `, clock_timestamp()`).QueryRow(func(r pgx.Row) error {
+		return r.Scan(nil, &now)
+	})
+	existing := map[string]string{}
+	b.Queue(`select id::text, body::text from xapi_statements where id = any($1::uuid[])`, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, body string
+			if err := rows.Scan(&id, &body); err != nil {
+				return err
+			}
+			existing[id] = body
+		}
+		return rows.Err()
+	})
+	type target struct {
+		voiding bool
+		body    string
+	}
+	targets := map[string]target{}
+	if len(refs) > 0 {
+		b.Queue(`select id::text, voids is not null, body::text from xapi_statements where id = any($1::uuid[])`, refs).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				var t target
+				if err := rows.Scan(&id, &t.voiding, &t.body); err != nil {
+					return err
+				}
+				targets[id] = t
+			}
+			return rows.Err()
+		})
+	}
+	// The activities the batch defines, and what is known of them: a
+	// definition merges into the one kept.
+	acts := map[string]map[string]any{}
+	for _, st := range stmts {
+		collectActivities(st.Body, acts)
+	}
+	var defined [][16]byte
+	for id, def := range acts {
+		if def != nil {
+			defined = append(defined, digest(keyActivity, id))
+		}
+	}
+	known := map[string]map[string]any{}
+	if len(defined) > 0 {
+		b.Queue(`select id, definition::text from xapi_activities where key = any($1::uuid[]) and definition is not null`, defined).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id, def string
+				if err := rows.Scan(&id, &def); err != nil {
+					return err
+				}
+				var m map[string]any
+				if err := decodeJSON(def, &m); err == nil {
+					known[id] = m
+				}
+			}
+			return rows.Err()
+		})
+	}
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("write statements: %w", err)
+	}
+	stored := now.UTC().Truncate(time.Millisecond)
+	storedText := stored.Format(timeFormat)
+
+	var (
+		newIDs, verbs, bodies []string
+		voids                 []*string
+		kIDs                  []string
+		kKinds                []string
+		kKeys                 [][16]byte
+		kRelated              []bool
+		voidTargets           []string
+	)
+	for _, st := range stmts {
+		if old, ok := existing[st.ID]; ok {
+			same, err := sameStatement(st.Received, old)
+			if err != nil {
+				return nil, err
+			}
+			if !same {
+				return nil, fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+			}
+			continue
+		}
+		st.Body["stored"] = storedText
+		if _, ok := st.Body["timestamp"]; !ok {
+			st.Body["timestamp"] = storedText
+		}
+		body, err := encode(st.Body)
+		if err != nil {
+			return nil, fmt.Errorf("statement %s: %w", st.ID, err)
+		}
+		keys := statementKeys(st.Body)
+		if st.Credential != "" {
+			keys = append(keys, key{kind: keyCredential, digest: digest(keyCredential, st.Credential)})
+		}
+		if t, ok := targets[st.Ref]; ok {
+			// A statement about a statement matches what its target matches.
+			var tb map[string]any
+			if err := json.Unmarshal([]byte(t.body), &tb); err == nil {
+				for _, k := range statementKeys(tb) {
+					if k.kind == keyAgent || k.kind == keyActivity || k.kind == keyVerb || k.kind == keyRegistration {
+						keys = append(keys, k)
+					}
+				}
+			}
+			if st.Voids != "" && !t.voiding {
+				voidTargets = append(voidTargets, st.Voids)
+			}
+		}
+		var voided *string
+		if st.Voids != "" {
+			voided = &st.Voids
+		}
+		newIDs, verbs, bodies, voids = append(newIDs, st.ID), append(verbs, st.Verb()), append(bodies, string(body)), append(voids, voided)
+		for _, k := range keys {
+			kIDs, kKinds, kKeys, kRelated = append(kIDs, st.ID), append(kKinds, string(k.kind)), append(kKeys, k.digest), append(kRelated, k.related)
+		}
+	}
+	w := &Written{Stored: stored, New: len(newIDs)}
+	if len(newIDs) == 0 {
+		return w, nil
+	}
+	b = &pgx.Batch{}
+	b.Queue(`with s as (
+			insert into xapi_statements (id, stored, verb, voids, body)
+			select id, $2, verb, voids, body from unnest($1::uuid[], $3::text[], $4::uuid[], $5::json[]) as u (id, verb, voids, body)
+			returning id, seq)
+		insert into xapi_statement_keys (kind, key, seq, related)
+		select k.kind::"char", k.key, s.seq, k.related from unnest($6::uuid[], $7::text[], $8::uuid[], $9::bool[]) as k (id, kind, key, related)
+		join s on s.id = k.id
+		on conflict do nothing`, newIDs, stored, verbs, voids, bodies, kIDs, kKinds, kKeys, kRelated)
+	if len(voidTargets) > 0 {
+		b.Queue(`update xapi_statements set voided = true where id = any($1::uuid[]) and voids is null`, voidTargets)
+	}
+	if len(acts) > 0 {
+		var aKeys [][16]byte
+		var aIDs []string
+		var aDefs []*string
+		for id, def := range acts {
+			var text *string
+			if def != nil {
+				b, err := encode(mergeDefinition(known[id], def))
+				if err != nil {
+					return nil, fmt.Errorf("activity %s: %w", id, err)
+				}
+				t := string(b)
+				text = &t
+			}
+			aKeys, aIDs, aDefs = append(aKeys, digest(keyActivity, id)), append(aIDs, id), append(aDefs, text)
+		}
+		b.Queue(`insert into xapi_activities (key, id, definition)
+			select * from unnest($1::uuid[], $2::text[], $3::json[])
+			on conflict (org_id, key) do update set definition = excluded.definition, updated_at = now()
+			where excluded.definition is not null`, aKeys, aIDs, aDefs)
+	}
+	if len(parts) > 0 {
+		seen := map[string]bool{}
+		var hashes, types []string
+		var bodies [][]byte
+		for _, p := range parts {
+			if !seen[p.SHA2] {
+				seen[p.SHA2] = true
+				hashes, types, bodies = append(hashes, p.SHA2), append(types, p.ContentType), append(bodies, p.Body)
+			}
+		}
+		b.Queue(`insert into xapi_attachments (sha2, content_type, body)
+			select * from unnest($1::text[], $2::text[], $3::bytea[]) on conflict do nothing`, hashes, types, bodies)
+	}
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("write statements: %w", err)
+	}
+	return w, nil
+}
+
+// collectActivities notes the activities a statement names (its object,
+// its context's activities, a sub-statement's) with their definitions,
+// merged in the order they come (nil: named without a definition).
+func collectActivities(s map[string]any, into map[string]map[string]any) {
+	note := func(o map[string]any) {
+		if objectType(o) != "Activity" {
+			return
+		}
+		id, _ := o["id"].(string)
+		if id == "" {
+			return
+		}
+		def, _ := o["definition"].(map[string]any)
+		old, seen := into[id]
+		switch {
+		case def != nil:
+			into[id] = mergeDefinition(old, def)
+		case !seen:
+			into[id] = nil
+		}
+	}
+	var walk func(s map[string]any)
+	walk = func(s map[string]any) {
+		o, _ := s["object"].(map[string]any)
+		note(o)
+		if objectType(o) == "SubStatement" {
+			walk(o)
+		}
+		ctx, _ := s["context"].(map[string]any)
+		ca, _ := ctx["contextActivities"].(map[string]any)
+		for _, list := range ca {
+			acts, ok := list.([]any)
+			if !ok {
+				acts = []any{list}
+			}
+			for _, a := range acts {
+				if m, ok := a.(map[string]any); ok {
+					note(m)
+				}
+			}
+		}
+	}
+	walk(s)
+}
+
+// mergeDefinition is an activity's definition after another statement
+// defined it: its language maps (name, description) gain the new
+// languages, every other property is the newer one's.
+func mergeDefinition(old, upd map[string]any) map[string]any {
+	out := make(map[string]any, len(old)+len(upd))
+	for k, v := range old {
+		out[k] = v
+	}
+	for k, v := range upd {
+		nm, newIsMap := v.(map[string]any)
+		om, oldIsMap := out[k].(map[string]any)
+		if (k == "name" || k == "description") && newIsMap && oldIsMap {
+			merged := make(map[string]any, len(om)+len(nm))
+			for l, t := range om {
+				merged[l] = t
+			}
+			for l, t := range nm {
+				merged[l] = t
+			}
+			out[k] = merged
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// decodeJSON decodes with numbers kept as written.
+func decodeJSON(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// sameStatement reports whether a received statement is the one stored,
+// by the statement comparison rules (attach.Equivalent).
+func sameStatement(received map[string]any, storedBody string) (bool, error) {
+	var old map[string]any
+	if err := decodeJSON(storedBody, &old); err != nil {
+		return false, fmt.Errorf("stored statement: %w", err)
+	}
+	return attach.Equivalent(old, received), nil
+}
+
+// timeFormat is how the LRS writes stored and timestamp (RFC 3339, UTC,
+// milliseconds).
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// encode is JSON without HTML escaping (a statement is served as stored).
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// StoredStatement is a statement as read.
+type StoredStatement struct {
+	Seq    int64
+	Stored time.Time
+	Body   []byte
+}
+
+// Statement reads one statement by id: voided selects whether the
+// statement asked for is a voided one (voidedStatementId) or not.
+func (s *Store) Statement(ctx context.Context, id string, voided bool) (*StoredStatement, error) {
+	var st StoredStatement
+	err := s.q(ctx).QueryRow(ctx, `select seq, stored, body::text from xapi_statements where id = $1 and voided = $2`, id, voided).
+		Scan(&st.Seq, &st.Stored, &st.Body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("statement %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statement %s: %w", id, err)
+	}
+	return &st, nil
+}
+
+// Statements runs a query: up to q.Limit statements (plus one, which says
+// another page follows).
+func (s *Store) Statements(ctx context.Context, q *Query) ([]*StoredStatement, error) {
+	sql, args := q.SQL()
+	rows, err := s.q(ctx).Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query statements: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StoredStatement, error) {
+		var st StoredStatement
+		return &st, r.Scan(&st.Seq, &st.Stored, &st.Body)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query statements: %w", err)
+	}
+	return out, nil
+}
+
+// ConsistentThrough is the time up to which every statement stored is
+// readable: now when no write is in flight, else the newest stored.
+func (s *Store) ConsistentThrough(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.q(ctx).QueryRow(ctx, `select case when pg_try_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))
+		then clock_timestamp() else coalesce((select max(stored) from xapi_statements), 'epoch') end`).Scan(&t)
+	if err != nil {
+		return t, fmt.Errorf("consistent through: %w", err)
+	}
+	return t, nil
+}
+
+// Attachments reads attachment bytes by hash (those it has).
+func (s *Store) Attachments(ctx context.Context, hashes []string) ([]attach.Part, error) {
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	rows, err := s.q(ctx).Query(ctx, `select sha2, content_type, body from xapi_attachments where sha2 = any($1)`, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
+	parts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (attach.Part, error) {
+		var p attach.Part
+		return p, r.Scan(&p.SHA2, &p.ContentType, &p.Body)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
+	return parts, nil
+}
+
+// Activity reads an activity's canonical definition.
+func (s *Store) Activity(ctx context.Context, id string) (json.RawMessage, error) {
+	var def *string
+	err := s.q(ctx).QueryRow(ctx, `select definition::text from xapi_activities where key = $1`, digest(keyActivity, id)).Scan(&def)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && def == nil) {
+		return nil, fmt.Errorf("activity %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("activity %s: %w", id, err)
+	}
+	return json.RawMessage(*def), nil
+}
