@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: start the stack + API (like `make up`), go vet, go test -race
-# with LECTERN_INTEGRATION=1 and the generated env, then the browser e2e.
+# with LECTERN_INTEGRATION=1 and the generated env, then the browser e2e
+# and the LRS conformance suite (both versions).
 # Stops the stack at the end only if this script started it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,3 +44,6 @@ go test -race -count=1 ./...
 log "player unit tests (node --test)"
 (cd player && npm test)
 "$LOCAL_DIR/e2e.sh"
+# The ADL LRS conformance suite, xAPI 2.0.0 and 1.0.3, against the LRS at
+# /xapi: any failure, or any test that did not run, fails make test.
+"$LOCAL_DIR/lrs-conformance.sh"
