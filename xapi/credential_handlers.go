@@ -12,14 +12,16 @@ type credentialRequest struct {
 	Scopes []string `json:"scopes"`
 }
 
-// RegisterAPI mounts the credential routes on r (/api/v1): admins manage
-// the organization's xAPI credentials.
+// RegisterAPI mounts the admin routes on r (/api/v1): the organization's
+// xAPI credentials, and its record (statements browsed and exported).
 func (h *Handlers) RegisterAPI(r fiber.Router) {
 	admin := auth.Require("xapi", auth.Admin)
 	r.Get("/xapi/credentials", admin, h.listCredentials)
 	r.Post("/xapi/credentials", admin, h.createCredential)
 	r.Get("/xapi/credentials/:id", admin, h.getCredential)
 	r.Delete("/xapi/credentials/:id", admin, h.revokeCredential)
+	r.Get("/xapi/statements", admin, h.listRecord)
+	r.Get("/xapi/statements/export", admin, h.exportRecord)
 }
 
 func (h *Handlers) listCredentials(c *fiber.Ctx) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/xapi/attach"
 )
 
@@ -436,4 +437,35 @@ func (s *Store) Activity(ctx context.Context, id string) (json.RawMessage, error
 		return nil, fmt.Errorf("activity %s: %w", id, err)
 	}
 	return json.RawMessage(*def), nil
+}
+
+// Export hands every statement a query matches to each, in the query's
+// order, reading them exportChunk at a time (q.Limit) by their position,
+// confined to org (the caller's request is over by the time an export
+// streams); flush runs after each chunk.
+func (s *Store) Export(ctx context.Context, org string, q *Query, each func(body []byte) error, flush func() error) error {
+	scoped, err := database.ReadInOrg(ctx, s.db, org)
+	if err != nil {
+		return err
+	}
+	page := *q
+	for {
+		rows, err := s.Statements(scoped, &page)
+		if err != nil {
+			return err
+		}
+		n := min(len(rows), page.Limit)
+		for _, r := range rows[:n] {
+			if err := each(r.Body); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if len(rows) <= page.Limit {
+			return nil
+		}
+		page.After = rows[n-1].Seq
+	}
 }
