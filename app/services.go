@@ -17,6 +17,7 @@ import (
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/webhooks"
 	"github.com/lectern/lectern/worker"
+	"github.com/lectern/lectern/xapi"
 )
 
 // Services are the running dependencies of a Lectern process, connected
@@ -97,8 +98,8 @@ func (s *Services) Deps() *Deps {
 	}
 }
 
-// Worker assembles the background worker: the video pipeline, housekeeping
-// and webhook delivery.
+// Worker assembles the background worker: the video pipeline, housekeeping,
+// webhook delivery and the LRS's own record.
 func (s *Services) Worker(cfg *config.Config, log *slog.Logger) *worker.Worker {
 	return &worker.Worker{
 		Store: videos.NewStore(s.System), Blob: s.Blob, Queue: s.Queue, Log: log,
@@ -108,5 +109,6 @@ func (s *Services) Worker(cfg *config.Config, log *slog.Logger) *worker.Worker {
 		MaxWidth: cfg.MaxWidth, MaxHeight: cfg.MaxHeight, MaxDuration: cfg.MaxDuration,
 		DB:       s.System,
 		Webhooks: &webhooks.Sender{DB: s.System, Queue: s.Queue, Log: log, AllowPrivate: cfg.WebhookPrivate},
+		Record:   &xapi.Recorder{DB: s.System, PublicURL: cfg.PublicURL, Log: log},
 	}
 }

@@ -36,53 +36,11 @@ func (s *Sender) requeue() time.Duration {
 // Dispatch turns new events into deliveries and moves pending deliveries
 // into asynq until ctx is done. Appending events notifies events.Channel,
 // which wakes it at once; it also looks every Poll, for notifications lost
-// while it was not listening. Several workers may dispatch at once: the
-// fan-out skips the events another has locked, and TaskIDs keep each
-// delivery queued once.
+// while it was not listening (events.Follow). Several workers may dispatch
+// at once: the fan-out skips the events another has locked, and TaskIDs
+// keep each delivery queued once.
 func (s *Sender) Dispatch(ctx context.Context) {
-	for {
-		err := s.listen(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		s.Log.Warn("webhook dispatcher cannot listen for notifications; polling", "err", err)
-		s.dispatchAll(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(s.poll()):
-		}
-	}
-}
-
-// listen holds a connection of its own (taken out of the pool, so that no
-// one else inherits its LISTEN) and dispatches after each notification or
-// Poll, whichever comes first.
-func (s *Sender) listen(ctx context.Context) error {
-	pc, err := s.DB.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	conn := pc.Hijack()
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{events.Channel}.Sanitize()); err != nil {
-		return err
-	}
-	for {
-		s.dispatchAll(ctx)
-		wctx, cancel := context.WithTimeout(ctx, s.poll())
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil && !errors.Is(err, context.DeadlineExceeded):
-			return err
-		}
-		if conn.IsClosed() {
-			return errors.New("listening connection closed")
-		}
-	}
+	events.Follow(ctx, s.DB, s.poll(), s.Log, "webhook dispatcher", s.dispatchAll)
 }
 
 // dispatchAll runs rounds until one finds less than a batch.

@@ -18,6 +18,7 @@ import (
 	"github.com/lectern/lectern/transcode"
 	"github.com/lectern/lectern/videos"
 	"github.com/lectern/lectern/webhooks"
+	"github.com/lectern/lectern/xapi"
 )
 
 // Store is what the worker reads and writes of the videos domain: the job
@@ -79,6 +80,9 @@ type Worker struct {
 	// server of their own sends them, so a long encode never holds a
 	// delivery up.
 	Webhooks *webhooks.Sender
+	// Record, when set, writes Lectern's own record (registrations,
+	// completions) into each organization's LRS from the event log.
+	Record *xapi.Recorder
 
 	scratch *transcode.Scratch
 }
@@ -157,6 +161,12 @@ func (w *Worker) Run(ctx context.Context, redis asynq.RedisClientOpt, o RunOptio
 			return err
 		}
 		stopWebhooks = stop
+	}
+	if w.Record != nil {
+		rctx, stopRecord := context.WithCancel(ctx)
+		recorded := make(chan struct{})
+		go func() { defer close(recorded); w.Record.Run(rctx) }()
+		defer func() { stopRecord(); <-recorded }()
 	}
 	tick := time.NewTicker(o.Housekeeping)
 	defer tick.Stop()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -352,5 +353,78 @@ func TestLRSExport(t *testing.T) {
 	}
 	if st, _ := l.call(admin, "GET", "/api/v1/xapi/statements?verb=not-an-iri", nil); st != 400 {
 		t.Errorf("a bad filter: %d, want 400", st)
+	}
+}
+
+// Lectern's own record: a learner who enrolls and completes a one-lesson
+// course through the API is found in the LRS by their account, registered
+// in the course and having completed the lesson (its parent the course)
+// and the course, each once however often the recorder takes the events.
+func TestLRSRecordsLecternEvents(t *testing.T) {
+	l := startLRS(t)
+	ctx := context.Background()
+	org := l.org("lrs-r")
+	cred, _ := l.basic(org, xapi.ScopeAll)
+	owner, _ := l.user(org, auth.Instructor)
+	learner, token := l.learner(org)
+	var course, lesson string
+	if err := l.db.QueryRow(ctx, `with c as (insert into courses (org_id, title, owner_id, status, enrollment, published_at)
+			values ($1, 'Statistics', $2, 'published', 'open', now()) returning id),
+		m as (insert into modules (org_id, course_id, title, position) select $1, id, 'Week 1', 1 from c returning id, course_id)
+		insert into lessons (org_id, course_id, module_id, title, kind, position) select $1, course_id, id, 'Means', 'text', 1 from m
+		returning course_id, id`, org, owner).Scan(&course, &lesson); err != nil {
+		t.Fatal(err)
+	}
+	if st, out := l.call(token, "POST", "/api/v1/courses/"+course+"/enrollments", map[string]any{}); st != 201 && st != 200 {
+		t.Fatalf("enroll: %d %v", st, out)
+	}
+	if st, out := l.call(token, "POST", "/api/v1/courses/"+course+"/lessons/"+lesson+"/progress", map[string]any{"status": "completed"}); st != 200 {
+		t.Fatalf("complete: %d %v", st, out)
+	}
+	rec := &xapi.Recorder{DB: l.db, PublicURL: "http://api.test", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	record := func() {
+		t.Helper()
+		for {
+			n, err := rec.Round(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	record()
+	// Taken again (as after a crash before marking): stored once.
+	if _, err := l.db.Exec(ctx, `update events set xapi_at = null where org_id = $1`, org); err != nil {
+		t.Fatal(err)
+	}
+	record()
+
+	agent := xapi.LearnerAgent("http://api.test", org, learner, "")
+	_, out := l.call(cred, "GET", "/xapi/statements?ascending=true&agent="+q(agent), nil)
+	list, _ := out.(map[string]any)["statements"].([]any)
+	var got []string
+	for _, s := range list {
+		m := s.(map[string]any)
+		got = append(got, m["verb"].(map[string]any)["id"].(string)+" "+m["object"].(map[string]any)["id"].(string))
+	}
+	courseIRI := xapi.CourseIRI("http://api.test", course)
+	want := []string{
+		xapi.VerbRegistered + " " + courseIRI,
+		xapi.VerbCompleted + " " + xapi.LessonIRI("http://api.test", course, lesson),
+		xapi.VerbCompleted + " " + courseIRI,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the learner's record:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Found by the course too (the lesson's parent), and named.
+	_, out = l.call(cred, "GET", "/xapi/statements?related_activities=true&activity="+url.QueryEscape(courseIRI), nil)
+	if n := len(ids(t, out)); n != 3 {
+		t.Errorf("statements about the course (related): %d, want 3", n)
+	}
+	_, act := l.call(cred, "GET", "/xapi/activities?activityId="+url.QueryEscape(courseIRI), nil)
+	if name := act.(map[string]any)["definition"].(map[string]any)["name"]; fmt.Sprint(name) != "map[und:Statistics]" {
+		t.Errorf("the course's definition names it %v", name)
 	}
 }
