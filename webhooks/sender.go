@@ -18,7 +18,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lectern/lectern/internal/clock"
+	"github.com/lectern/lectern/internal/egress"
 )
 
 // Task type, queue and limits of a delivery.
@@ -125,8 +127,8 @@ func (s *Sender) client() *http.Client {
 }
 
 var (
-	publicClient  = newClient(false)
-	privateClient = newClient(true)
+	publicClient  = egress.Client(false, AttemptTimeout)
+	privateClient = egress.Client(true, AttemptTimeout)
 )
 
 // pending is what one attempt needs.

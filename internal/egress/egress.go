@@ -1,4 +1,7 @@
-package webhooks
+// Package egress is how Lectern calls URLs its users give it (webhook
+// receivers, an organization's own LRS): only public addresses unless
+// private ones are allowed, no proxy, no redirects, a timeout.
+package egress
 
 import (
 	"fmt"
@@ -17,10 +20,10 @@ import (
 func publicOnly(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("webhook: refusing to dial %s: %w", address, err)
+		return fmt.Errorf("refusing to dial %s: %w", address, err)
 	}
 	if a := ap.Addr().Unmap(); internal(a) {
-		return fmt.Errorf("webhook: refusing to deliver to internal address %s (LECTERN_WEBHOOK_ALLOW_PRIVATE=1 allows it)", a)
+		return fmt.Errorf("refusing to call internal address %s (LECTERN_WEBHOOK_ALLOW_PRIVATE=1 allows it)", a)
 	}
 	return nil
 }
@@ -32,10 +35,10 @@ func internal(a netip.Addr) bool {
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || cgnat.Contains(a)
 }
 
-// newClient returns the delivery client: no redirects (one could point a
-// signed delivery anywhere; the 3xx is recorded as a failed attempt), a
-// per-attempt timeout and, unless allowPrivate, only public addresses.
-func newClient(allowPrivate bool) *http.Client {
+// Client returns a client for user-given URLs: no redirects (one could
+// point a signed delivery anywhere; the 3xx is the answer), timeout per
+// request and, unless allowPrivate, only public addresses.
+func Client(allowPrivate bool, timeout time.Duration) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
 		d.Control = publicOnly
@@ -44,7 +47,7 @@ func newClient(allowPrivate bool) *http.Client {
 	tr.DialContext = d.DialContext
 	tr.Proxy = nil // a proxy would dial on our behalf, past the check
 	return &http.Client{
-		Timeout:       AttemptTimeout,
+		Timeout:       timeout,
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

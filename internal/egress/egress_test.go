@@ -1,4 +1,4 @@
-package webhooks
+package egress
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDeliveriesReachOnlyPublicAddresses(t *testing.T) {
@@ -26,11 +27,11 @@ func TestDeliveriesReachOnlyPublicAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	defer srv.Close()
 	req, _ := http.NewRequestWithContext(context.Background(), "POST", srv.URL, nil)
-	if _, err := newClient(false).Do(req); err == nil || !strings.Contains(err.Error(), "internal address") {
+	if _, err := Client(false, 5*time.Second).Do(req); err == nil || !strings.Contains(err.Error(), "internal address") {
 		t.Fatalf("a loopback receiver was reached by the public-only client: %v", err)
 	}
 	req, _ = http.NewRequestWithContext(context.Background(), "POST", srv.URL, nil)
-	resp, err := newClient(true).Do(req)
+	resp, err := Client(true, 5*time.Second).Do(req)
 	if err != nil {
 		t.Fatalf("allowPrivate client: %v", err)
 	}
