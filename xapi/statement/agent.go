@@ -45,7 +45,7 @@ func (c *checker) agent(v any, p jsonPath) {
 	}
 	c.optional(agent, p, "name", c.isString)
 	if ifis := c.identifiers(agent, p); !c.failed() && len(ifis) != 1 {
-		c.fail(p, "an Agent must have exactly one of mbox, mbox_sha1sum, openid or account; it has %s", count(ifis))
+		c.fail(p, "an Agent must have exactly one of mbox, mbox_sha1sum, openid or account; it has %s", listed(ifis))
 	}
 }
 
@@ -64,7 +64,7 @@ func (c *checker) group(v any, p jsonPath) {
 	c.optional(group, p, "name", c.isString)
 	ifis := c.identifiers(group, p)
 	if len(ifis) > 1 {
-		c.fail(p, "a Group has at most one of mbox, mbox_sha1sum, openid or account; it has %s", count(ifis))
+		c.fail(p, "a Group has at most one of mbox, mbox_sha1sum, openid or account; it has %s", listed(ifis))
 		return
 	}
 	members, has := group["member"]
@@ -128,8 +128,8 @@ func identifiersOf(obj map[string]any) []string {
 	return found
 }
 
-// count says how many identifiers a list names, in words.
-func count(ifis []string) string {
+// listed names the identifiers of a list, in words.
+func listed(ifis []string) string {
 	if len(ifis) == 0 {
 		return "none"
 	}
@@ -184,7 +184,7 @@ func (c *checker) authority(v any, p jsonPath) {
 		return
 	}
 	if ifis := identifiersOf(group); len(ifis) > 0 {
-		c.fail(p, "an authority Group is anonymous (the two Agents of an OAuth grant); it has %s", count(ifis))
+		c.fail(p, "an authority Group is anonymous (the two Agents of an OAuth grant); it has %s", listed(ifis))
 		return
 	}
 	if members, _ := group["member"].([]any); len(members) != 2 {

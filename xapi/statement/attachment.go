@@ -36,7 +36,8 @@ func (c *checker) attachment(v any, p jsonPath) {
 	if c.failed() || a["usageType"] != SignatureUsageType {
 		return
 	}
-	if t, _, _ := mime.ParseMediaType(a["contentType"].(string)); t != "application/octet-stream" {
+	contentType, _ := a["contentType"].(string)
+	if t, _, _ := mime.ParseMediaType(contentType); t != "application/octet-stream" {
 		c.fail(p.key("contentType"), "must be application/octet-stream: the attachment is a signature (usageType %s)", SignatureUsageType)
 	}
 }

@@ -25,86 +25,112 @@ func Decode(raw []byte) (any, error) {
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
-	v, err := decodeValue(d, "", 0)
-	if err != nil {
-		return nil, err
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, syntaxError(err)
 	}
 	if _, err := d.Token(); !errors.Is(err, io.EOF) {
 		return nil, &Error{Reason: fmt.Sprintf("there is more after the JSON value (at byte %d)", d.InputOffset())}
 	}
+	if err := checkKeys(raw); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
-// decodeValue reads the value starting at the decoder's next token, found
-// at p, depth levels deep.
-func decodeValue(d *json.Decoder, p jsonPath, depth int) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, syntaxError(d, p, err)
+// syntaxError reports JSON that encoding/json cannot parse.
+func syntaxError(err error) *Error {
+	var syntax *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return &Error{Reason: "there is no JSON: the body is empty"}
+	case errors.As(err, &syntax):
+		return &Error{Reason: fmt.Sprintf("malformed JSON: %v (at byte %d)", err, syntax.Offset)}
 	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	if depth >= maxDepth {
-		return nil, &Error{Reason: fmt.Sprintf("the JSON nests arrays and objects deeper than %d levels", maxDepth)}
-	}
-	if delim == '[' {
-		return decodeArray(d, p, depth)
-	}
-	return decodeObject(d, p, depth)
+	return &Error{Reason: fmt.Sprintf("malformed JSON: %v", err)}
 }
 
-// decodeArray reads the elements of an array whose '[' was read.
-func decodeArray(d *json.Decoder, p jsonPath, depth int) ([]any, error) {
-	list := []any{}
-	for d.More() {
-		v, err := decodeValue(d, p.index(len(list)), depth+1)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
-	}
-	if _, err := d.Token(); err != nil { // ']'
-		return nil, syntaxError(d, p, err)
-	}
-	return list, nil
+// container is an array or object open at some point of a JSON text.
+type container struct {
+	at     jsonPath        // where it is
+	keys   map[string]bool // the keys met so far, for an object
+	key    string          // the last key met, for an object
+	index  int             // the element being read, for an array
+	wanted bool            // whether a key comes next, for an object
 }
 
-// decodeObject reads the properties of an object whose '{' was read.
-func decodeObject(d *json.Decoder, p jsonPath, depth int) (map[string]any, error) {
-	obj := map[string]any{}
-	for d.More() {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, syntaxError(d, p, err)
+// checkKeys scans raw, valid JSON for an object that repeats a key, or for
+// nesting deeper than maxDepth. encoding/json ignores both: it keeps the
+// last of repeated keys.
+func checkKeys(raw []byte) *Error {
+	var open []*container
+	for i := 0; i < len(raw); i++ {
+		var top *container
+		if len(open) > 0 {
+			top = open[len(open)-1]
 		}
-		key, ok := tok.(string)
-		if !ok { // the decoder fails before, but a panic would be worse
-			return nil, &Error{Path: string(p), Reason: "malformed JSON: an object key is not a string"}
+		switch raw[i] {
+		case '{', '[':
+			if len(open) == maxDepth {
+				return &Error{Reason: fmt.Sprintf("the JSON nests arrays and objects deeper than %d levels", maxDepth)}
+			}
+			c := &container{at: top.child()}
+			if raw[i] == '{' {
+				c.keys, c.wanted = map[string]bool{}, true
+			}
+			open = append(open, c)
+		case '}', ']':
+			open = open[:len(open)-1]
+		case ',':
+			top.index++
+			top.wanted = top.keys != nil
+		case '"':
+			end := stringEnd(raw, i)
+			if top != nil && top.wanted {
+				key := unquote(raw[i : end+1])
+				if top.keys[key] {
+					return &Error{Path: string(top.at.key(key)), Reason: "the property appears twice in its object"}
+				}
+				top.keys[key], top.key, top.wanted = true, key, false
+			}
+			i = end
 		}
-		if _, dup := obj[key]; dup {
-			return nil, &Error{Path: string(p.key(key)), Reason: "the property appears twice in its object"}
-		}
-		v, err := decodeValue(d, p.key(key), depth+1)
-		if err != nil {
-			return nil, err
-		}
-		obj[key] = v
 	}
-	if _, err := d.Token(); err != nil { // '}'
-		return nil, syntaxError(d, p, err)
-	}
-	return obj, nil
+	return nil
 }
 
-// syntaxError reports malformed JSON met at p.
-func syntaxError(d *json.Decoder, p jsonPath, err error) *Error {
-	if errors.Is(err, io.EOF) {
-		if p == "" && d.InputOffset() == 0 {
-			return &Error{Reason: "there is no JSON: the body is empty"}
-		}
-		err = io.ErrUnexpectedEOF
+// child is the path of the value being read in c, the whole document when
+// c is nil.
+func (c *container) child() jsonPath {
+	switch {
+	case c == nil:
+		return ""
+	case c.keys != nil:
+		return c.at.key(c.key)
 	}
-	return &Error{Path: string(p), Reason: fmt.Sprintf("malformed JSON: %v (at byte %d)", err, d.InputOffset())}
+	return c.at.index(c.index)
+}
+
+// stringEnd returns the index of the quote closing the JSON string whose
+// opening quote is at raw[start].
+func stringEnd(raw []byte, start int) int {
+	for i := start + 1; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(raw) - 1 // not reached: raw is valid JSON
+}
+
+// unquote decodes a JSON string literal.
+func unquote(literal []byte) string {
+	if bytes.IndexByte(literal, '\\') < 0 {
+		return string(literal[1 : len(literal)-1])
+	}
+	var s string
+	_ = json.Unmarshal(literal, &s) // valid: encoding/json parsed it already
+	return s
 }

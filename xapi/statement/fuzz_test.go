@@ -1,8 +1,11 @@
 package statement
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -25,6 +28,9 @@ func FuzzValidate(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if want, err := standardDecode(raw); err != nil || !reflect.DeepEqual(doc, want) {
+			t.Fatalf("Decode accepted what encoding/json decodes otherwise: %v, %v", want, err)
+		}
 		if err := ValidateAgent(doc, V200, "agent"); err == nil {
 			IFI(doc.(map[string]any))
 		}
@@ -44,6 +50,16 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// standardDecode decodes raw with encoding/json, as Decode does but for
+// its extra checks.
+func standardDecode(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
 }
 
 // readSuiteFile is readSuite for fuzz seeds, skipping when the file is

@@ -1,7 +1,7 @@
 package statement
 
-// resultObject checks a Result.
-func (c *checker) resultObject(v any, p jsonPath) {
+// result checks a Result.
+func (c *checker) result(v any, p jsonPath) {
 	result := c.properties(v, p, "a Result",
 		[]string{"score", "success", "completion", "response", "duration", "extensions"})
 	if c.failed() {

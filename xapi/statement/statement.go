@@ -87,7 +87,7 @@ var (
 func Validate(s map[string]any, v Version) error {
 	c := &checker{v: v}
 	c.statement(s)
-	return c.result()
+	return c.firstError()
 }
 
 // ValidateAgent checks a value that must be an Agent or Group (the agent
@@ -96,7 +96,7 @@ func Validate(s map[string]any, v Version) error {
 func ValidateAgent(a any, v Version, path string) error {
 	c := &checker{v: v}
 	c.agentOrGroup(a, jsonPath(path))
-	return c.result()
+	return c.firstError()
 }
 
 // statement checks a Statement: its own properties, then the ones it shares
@@ -135,7 +135,7 @@ func (c *checker) core(s map[string]any, p jsonPath, inSubStatement bool) {
 	c.agentOrGroup(s["actor"], p.key("actor"))
 	c.verb(s["verb"], p.key("verb"))
 	objectType := c.statementObject(s["object"], p.key("object"), inSubStatement)
-	c.optional(s, p, "result", c.resultObject)
+	c.optional(s, p, "result", c.result)
 	if ctx, ok := s["context"]; ok {
 		c.context(ctx, p.key("context"), objectType)
 	}
@@ -284,8 +284,8 @@ func (c *checker) fail(p jsonPath, format string, args ...any) {
 // failed reports whether a rule is broken.
 func (c *checker) failed() bool { return c.err != nil }
 
-// result is the first broken rule, or nil.
-func (c *checker) result() error {
+// firstError is the first broken rule, or nil.
+func (c *checker) firstError() error {
 	if c.err != nil {
 		return c.err
 	}
