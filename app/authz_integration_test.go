@@ -145,6 +145,12 @@ var matrix = []route{
 	{"POST", "/api/v1/xapi/credentials", `{"name":"LMS {uniq}","scopes":["statements/write"]}`, "201 403 403 403 401", "201 403 403 403 401"},
 	{"GET", "/api/v1/xapi/credentials/{xapicred}", "", "200 403 403 403 401", "404 403 403 403 401"},
 	{"DELETE", "/api/v1/xapi/credentials/{xapicred}", "", "204 403 403 403 401", "404 403 403 403 401"},
+	// Forwarding to an organization's own LRS: admins.
+	{"GET", "/api/v1/xapi/forwards", "", "200 403 403 403 401", "200 403 403 403 401"},
+	{"POST", "/api/v1/xapi/forwards", `{"url":"https://lrs.example.com/xapi","username":"k","password":"s"}`, "201 403 403 403 401", "201 403 403 403 401"},
+	{"GET", "/api/v1/xapi/forwards/{xapiforward}", "", "200 403 403 403 401", "404 403 403 403 401"},
+	{"PATCH", "/api/v1/xapi/forwards/{xapiforward}", `{"active":false}`, "200 403 403 403 401", "404 403 403 403 401"},
+	{"DELETE", "/api/v1/xapi/forwards/{xapiforward}", "", "204 403 403 403 401", "404 403 403 403 401"},
 	// The record: admins browse and export their organization's statements.
 	{"GET", "/api/v1/xapi/statements", "", "200 403 403 403 401", "200 403 403 403 401"},
 	{"GET", "/api/v1/xapi/statements/export?format=csv", "", "200 403 403 403 401", "200 403 403 403 401"},

@@ -34,6 +34,7 @@ var required = map[string][]string{
 	"POST /api/v1/enrollment-rules":                           {"group_id", "course_id"},
 	"POST /api/v1/webhooks":                                   {"url", "events"},
 	"POST /api/v1/uploads":                                    {"filename", "size"},
+	"POST /api/v1/xapi/forwards":                              {"url"},
 	"POST /xapi/statements":                                   {"actor", "verb", "object"},
 	"PUT /xapi/statements?statementId={uuid}":                 {"actor", "verb", "object"},
 }
@@ -148,7 +149,7 @@ func TestBadInputOnEveryWriteRoute(t *testing.T) {
 			// Path ids that name nothing, or another organization's rows (an
 			// xAPI document's agent names a person, not a row: another one is
 			// someone else's, 403, as the matrix checks).
-			for _, name := range []string{"course", "course2", "module", "module2", "lesson", "lesson2", "group", "webhook", "upload", "video", "encode2", "user:learner", "user:coinstructor"} {
+			for _, name := range []string{"course", "course2", "module", "module2", "lesson", "lesson2", "group", "webhook", "xapiforward", "xapicred", "upload", "video", "encode2", "user:learner", "user:coinstructor"} {
 				id, ok := r[name]
 				if !ok || !strings.Contains(path, id) || document {
 					continue

@@ -110,5 +110,6 @@ func (s *Services) Worker(cfg *config.Config, log *slog.Logger) *worker.Worker {
 		DB:       s.System,
 		Webhooks: &webhooks.Sender{DB: s.System, Queue: s.Queue, Log: log, AllowPrivate: cfg.WebhookPrivate},
 		Record:   &xapi.Recorder{DB: s.System, PublicURL: cfg.PublicURL, Log: log},
+		Forward:  &xapi.Forwarder{DB: s.System, Queue: s.Queue, Log: log, AllowPrivate: cfg.WebhookPrivate},
 	}
 }

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -177,26 +176,7 @@ func (h *Handlers) ping(c *fiber.Ctx) error {
 }
 
 // checkURL accepts an absolute http or https URL of at most 2000 bytes.
-func checkURL(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", httpapp.Invalid("url", "is required")
-	}
-	if len(s) > 2000 {
-		return "", httpapp.Invalid("url", "must be at most 2000 characters")
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return "", httpapp.Invalid("url", "must be an absolute http:// or https:// URL")
-	}
-	if u.User != nil {
-		return "", httpapp.Invalid("url", "must not carry credentials; deliveries are signed with the webhook's secret")
-	}
-	if u.Fragment != "" {
-		return "", httpapp.Invalid("url", "must not have a #fragment")
-	}
-	return s, nil
-}
+func checkURL(s string) (string, error) { return httpapp.URL("url", s) }
 
 // checkEvents accepts a non-empty list of known events, duplicates dropped.
 func checkEvents(events []string) ([]string, error) {

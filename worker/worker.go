@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -80,6 +81,9 @@ type Worker struct {
 	// server of their own sends them, so a long encode never holds a
 	// delivery up.
 	Webhooks *webhooks.Sender
+	// Forward, when set, forwards each organization's statements to the
+	// LRSs it registered (on the deliveries' asynq server, like webhooks).
+	Forward *xapi.Forwarder
 	// Record, when set, writes Lectern's own record (registrations,
 	// completions) into each organization's LRS from the event log.
 	Record *xapi.Recorder
@@ -103,6 +107,9 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeVideoPurge, w.handlePurge)
 	if w.Webhooks != nil {
 		mux.HandleFunc(webhooks.TypeDeliver, w.Webhooks.HandleDeliver)
+	}
+	if w.Forward != nil {
+		mux.HandleFunc(xapi.TypeForward, w.Forward.HandleForward)
 	}
 	return mux
 }
@@ -154,8 +161,8 @@ func (w *Worker) Run(ctx context.Context, redis asynq.RedisClientOpt, o RunOptio
 	}
 	w.Log.Info("worker started", "concurrency", o.Concurrency, "scratch", w.ScratchDir)
 	stopWebhooks := func() {}
-	if w.Webhooks != nil {
-		stop, err := w.runWebhooks(ctx, redis, o)
+	if w.Webhooks != nil || w.Forward != nil {
+		stop, err := w.runDeliveries(ctx, redis, o)
 		if err != nil {
 			srv.Shutdown()
 			return err
@@ -183,37 +190,51 @@ func (w *Worker) Run(ctx context.Context, redis asynq.RedisClientOpt, o RunOptio
 	}
 }
 
-// runWebhooks starts the deliveries' asynq server and the dispatcher; the
-// returned func stops both.
-func (w *Worker) runWebhooks(ctx context.Context, redis asynq.RedisClientOpt, o RunOptions) (func(), error) {
-	s := w.Webhooks
+// runDeliveries starts the asynq server of what goes out to other
+// systems (webhook deliveries, LRS forwarding) and their dispatchers; the
+// returned func stops them all.
+func (w *Worker) runDeliveries(ctx context.Context, redis asynq.RedisClientOpt, o RunOptions) (func(), error) {
+	queues := map[string]int{}
+	mux := asynq.NewServeMux()
+	concurrency := 2
+	retry := RetryDelay
+	if s := w.Webhooks; s != nil {
+		queues[webhooks.Queue] = 1
+		mux.HandleFunc(webhooks.TypeDeliver, s.HandleDeliver)
+		concurrency, retry = s.Workers(), s.RetryDelay
+	}
+	if w.Forward != nil {
+		queues[xapi.ForwardQueue] = 1
+		mux.HandleFunc(xapi.TypeForward, w.Forward.HandleForward)
+		concurrency++
+	}
 	srv := asynq.NewServer(redis, asynq.Config{
-		Concurrency:       s.Workers(),
-		Queues:            map[string]int{webhooks.Queue: 1},
+		Concurrency:       concurrency,
+		Queues:            queues,
 		ShutdownTimeout:   min(o.ShutdownGrace, webhooks.AttemptTimeout),
 		TaskCheckInterval: 100 * time.Millisecond,
 		// Retries come due on time to the second rather than asynq's 5 s.
 		DelayedTaskCheckInterval: time.Second,
-		RetryDelayFunc:           s.RetryDelay,
+		RetryDelayFunc:           retry,
 		Logger:                   asynqLogger{w.Log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
-			w.Log.Info("webhook delivery attempt failed", "err", err)
+			w.Log.Info("delivery attempt failed", "type", t.Type(), "err", err)
 		}),
 	})
-	mux := asynq.NewServeMux()
-	mux.HandleFunc(webhooks.TypeDeliver, s.HandleDeliver)
 	if err := srv.Start(mux); err != nil {
-		return nil, fmt.Errorf("start webhook sender: %w", err)
+		return nil, fmt.Errorf("start the delivery server: %w", err)
 	}
 	dctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Dispatch(dctx)
-	}()
+	var done sync.WaitGroup
+	if w.Webhooks != nil {
+		done.Go(func() { w.Webhooks.Dispatch(dctx) })
+	}
+	if w.Forward != nil {
+		done.Go(func() { w.Forward.Dispatch(dctx) })
+	}
 	return func() {
 		cancel()
-		<-done
+		done.Wait()
 		srv.Shutdown()
 	}, nil
 }

@@ -13,7 +13,8 @@ type credentialRequest struct {
 }
 
 // RegisterAPI mounts the admin routes on r (/api/v1): the organization's
-// xAPI credentials, and its record (statements browsed and exported).
+// xAPI credentials, its record (statements browsed and exported) and the
+// LRSs it forwards the record to.
 func (h *Handlers) RegisterAPI(r fiber.Router) {
 	admin := auth.Require("xapi", auth.Admin)
 	r.Get("/xapi/credentials", admin, h.listCredentials)
@@ -22,6 +23,11 @@ func (h *Handlers) RegisterAPI(r fiber.Router) {
 	r.Delete("/xapi/credentials/:id", admin, h.revokeCredential)
 	r.Get("/xapi/statements", admin, h.listRecord)
 	r.Get("/xapi/statements/export", admin, h.exportRecord)
+	r.Get("/xapi/forwards", admin, h.listForwards)
+	r.Post("/xapi/forwards", admin, h.createForward)
+	r.Get("/xapi/forwards/:id", admin, h.getForward)
+	r.Patch("/xapi/forwards/:id", admin, h.updateForward)
+	r.Delete("/xapi/forwards/:id", admin, h.deleteForward)
 }
 
 func (h *Handlers) listCredentials(c *fiber.Ctx) error {

@@ -9,11 +9,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lectern/lectern/app/apptest"
@@ -426,5 +430,148 @@ func TestLRSRecordsLecternEvents(t *testing.T) {
 	_, act := l.call(cred, "GET", "/xapi/activities?activityId="+url.QueryEscape(courseIRI), nil)
 	if name := act.(map[string]any)["definition"].(map[string]any)["name"]; fmt.Sprint(name) != "map[und:Statistics]" {
 		t.Errorf("the course's definition names it %v", name)
+	}
+}
+
+// captured is an Enqueuer that keeps the tasks the dispatcher enqueues.
+type captured struct{ tasks []*asynq.Task }
+
+func (c *captured) EnqueueContext(_ context.Context, t *asynq.Task, _ ...asynq.Option) (*asynq.TaskInfo, error) {
+	c.tasks = append(c.tasks, t)
+	return &asynq.TaskInfo{}, nil
+}
+
+// Forwarding to the LRS an organization already runs (here a second
+// Lectern organization's LRS behind a proxy that fails on demand): an
+// endpoint that is down is retried later and loses nothing; a batch whose
+// answer is lost is sent again and stored once; every statement arrives
+// once, in stored order; a verb filter forwards only what it names.
+func TestLRSForwarding(t *testing.T) {
+	l := startLRS(t)
+	ctx := context.Background()
+	src, dst, dst2 := l.org("fw-src"), l.org("fw-dst"), l.org("fw-dst2")
+	srcCred, _ := l.basic(src, xapi.ScopeAll)
+	dstRead, _ := l.basic(dst, xapi.ScopeAll)
+	_, dstCred := l.basic(dst, xapi.ScopeStatementsWrite)
+	_, dst2Cred := l.basic(dst2, xapi.ScopeStatementsWrite)
+	dst2Read, _ := l.basic(dst2, xapi.ScopeAll)
+	_, admin := l.user(src, auth.Admin)
+
+	// mode: "up" proxies, "down" answers 503, "lost" proxies and then
+	// answers 502 (the receiver stored the batch, the answer never came).
+	var mode atomic.Value
+	mode.Store("up")
+	target, _ := url.Parse(l.base)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch mode.Load() {
+		case "down":
+			http.Error(w, "receiver down", http.StatusServiceUnavailable)
+		case "lost":
+			rec := httptest.NewRecorder()
+			proxy.ServeHTTP(rec, r)
+			http.Error(w, "gateway lost the answer", http.StatusBadGateway)
+		default:
+			proxy.ServeHTTP(w, r)
+		}
+	}))
+	defer recv.Close()
+
+	const played, completed = "https://w3id.org/xapi/video/verbs/played", "http://adlnet.gov/expapi/verbs/completed"
+	post := func(from, n int) {
+		var batch []any
+		for i := from; i < from+n; i++ {
+			s := statementAbout(mbox(fmt.Sprintf("l%d", i%7)), fmt.Sprintf("http://example.com/v/%d", i))
+			if i%5 == 0 {
+				s["verb"] = map[string]any{"id": completed}
+			} else {
+				s["verb"] = map[string]any{"id": played}
+			}
+			batch = append(batch, s)
+		}
+		if st, out := l.call(srcCred, "POST", "/xapi/statements", batch); st != 200 {
+			t.Fatalf("post: %d %v", st, out)
+		}
+	}
+	post(0, 150)
+	st, out := l.call(admin, "POST", "/api/v1/xapi/forwards", map[string]any{
+		"url": recv.URL + "/xapi", "username": dstCred.Key, "password": dstCred.Secret})
+	if st != 201 {
+		t.Fatalf("register: %d %v", st, out)
+	}
+	fwd := out.(map[string]any)["id"].(string)
+	st, out = l.call(admin, "POST", "/api/v1/xapi/forwards", map[string]any{
+		"url": recv.URL + "/xapi", "username": dst2Cred.Key, "password": dst2Cred.Secret, "verbs": []string{completed}})
+	if st != 201 {
+		t.Fatalf("register filtered: %d %v", st, out)
+	}
+	fwd2 := out.(map[string]any)["id"].(string)
+	post(150, 100)
+
+	q := &captured{}
+	f := &xapi.Forwarder{DB: l.db, Queue: q, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowPrivate: true}
+	deliver := func() {
+		t.Helper()
+		q.tasks = nil
+		if err := f.DispatchRound(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range q.tasks {
+			if err := f.HandleForward(ctx, task); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Down: nothing moves, the failure is visible, and the next attempt
+	// waits.
+	mode.Store("down")
+	deliver()
+	_, out = l.call(admin, "GET", "/api/v1/xapi/forwards/"+fwd, nil)
+	if m := out.(map[string]any); m["last_error"] == nil || m["attempts"].(float64) != 1 || m["pending"].(float64) != 250 || m["delivered"].(float64) != 0 {
+		t.Fatalf("after a failure: %v", m)
+	}
+	deliver()
+	if len(q.tasks) != 0 {
+		t.Errorf("an endpoint in backoff was enqueued again at once: %d tasks", len(q.tasks))
+	}
+	// The answer lost: the receiver has the first batch, the cursor did not
+	// move; retried, it is stored once.
+	mode.Store("lost")
+	if _, err := l.db.Exec(ctx, `update xapi_forwards set next_attempt_at = null`); err != nil {
+		t.Fatal(err)
+	}
+	deliver()
+	mode.Store("up")
+	if _, err := l.db.Exec(ctx, `update xapi_forwards set next_attempt_at = null`); err != nil {
+		t.Fatal(err)
+	}
+	deliver()
+	deliver() // nothing left
+
+	all := func(cred string) []string {
+		t.Helper()
+		var got []string
+		path := "/xapi/statements?ascending=true&limit=100"
+		for path != "" {
+			_, out := l.call(cred, "GET", path, nil)
+			got = append(got, ids(t, out)...)
+			path, _ = out.(map[string]any)["more"].(string)
+		}
+		return got
+	}
+	want, got := all(srcCred), all(dstRead)
+	if len(want) != 250 || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("the receiver holds %d statements (want the source's %d, once each, in stored order)", len(got), len(want))
+	}
+	_, out = l.call(admin, "GET", "/api/v1/xapi/forwards/"+fwd, nil)
+	if m := out.(map[string]any); m["last_error"] != nil || m["delivered"].(float64) != 250 || m["pending"].(float64) != 0 {
+		t.Errorf("after recovery: %v", m)
+	}
+	if got := all(dst2Read); len(got) != 50 {
+		t.Errorf("the completed-only endpoint received %d statements, want 50", len(got))
+	}
+	_, out = l.call(admin, "GET", "/api/v1/xapi/forwards/"+fwd2, nil)
+	if m := out.(map[string]any); m["delivered"].(float64) != 50 || m["pending"].(float64) != 0 {
+		t.Errorf("filtered endpoint: %v", m)
 	}
 }

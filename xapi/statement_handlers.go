@@ -110,7 +110,10 @@ func (h *Handlers) prepare(c *fiber.Ctx, list []map[string]any, parts []attach.P
 				return nil, forbidden("%sa learner writes statements about themselves only: the actor must be %s", where, learner)
 			}
 		}
-		received := maps.Clone(s)
+		// Kept as received (context activities as arrays, as the LRS
+		// answers them); the LRS's own properties go on a copy.
+		received := statement.Normalize(s)
+		s = maps.Clone(received)
 		st := &Statement{Body: s, Received: received, Credential: a.CredentialID}
 		if id, ok := s["id"].(string); ok {
 			st.ID = strings.ToLower(id)
@@ -144,36 +147,12 @@ func (h *Handlers) prepare(c *fiber.Ctx, list []map[string]any, parts []attach.P
 			return nil, bad("%s%v", where, err)
 		}
 		declared = append(declared, attach.Declarations(received)...)
-		arrayContextActivities(s)
 		out[i] = st
 	}
 	if err := attach.Match(declared, parts); err != nil {
 		return nil, bad("%v", err)
 	}
 	return out, nil
-}
-
-// arrayContextActivities stores every context activity list as an array
-// (a client may send one activity alone; the LRS answers arrays), in the
-// statement and its sub-statement.
-func arrayContextActivities(s map[string]any) {
-	for _, st := range []map[string]any{s, subStatement(s)} {
-		ctx, _ := st["context"].(map[string]any)
-		ca, _ := ctx["contextActivities"].(map[string]any)
-		for k, v := range ca {
-			if m, ok := v.(map[string]any); ok {
-				ca[k] = []any{m}
-			}
-		}
-	}
-}
-
-// subStatement is a statement's SubStatement object, if it has one.
-func subStatement(s map[string]any) map[string]any {
-	if o, _ := s["object"].(map[string]any); objectType(o) == "SubStatement" {
-		return o
-	}
-	return nil
 }
 
 // postStatements stores one statement or a batch (one write) and answers

@@ -117,7 +117,7 @@ var Vars = []Var{
 	{"LECTERN_RATE_BURST", "200", "API requests a token may make at once before LECTERN_RATE_LIMIT applies; 0 turns rate limiting off"},
 	{"LECTERN_XAPI_RATE_LIMIT", "2000", "LRS requests (/xapi/) a second each xAPI credential or learner may make sustained; 0 turns it off"},
 	{"LECTERN_XAPI_RATE_BURST", "4000", "LRS requests a credential may make at once before LECTERN_XAPI_RATE_LIMIT applies; 0 turns it off"},
-	{"LECTERN_WEBHOOK_ALLOW_PRIVATE", "false", "let webhook deliveries reach loopback and private addresses (a receiver on this machine); off, only public addresses are dialled"},
+	{"LECTERN_WEBHOOK_ALLOW_PRIVATE", "false", "let webhook deliveries and LRS forwarding reach loopback and private addresses (a receiver or an LRS on this machine); off, only public addresses are dialled"},
 	{"LECTERN_BULK_BODY_LIMIT", "16777216", "largest body of a /bulk request (10,000 users or enrollments, JSON or CSV) in bytes"},
 	{"LECTERN_BODY_TIMEOUT", "10s", "time a request's headers and a JSON body may take to arrive (plus LECTERN_BODY_MIN_RATE); a slower client gets 408 and never holds a database connection"},
 	{"LECTERN_BODY_MIN_RATE", "65536", "bytes a second a JSON body must arrive at, beyond LECTERN_BODY_TIMEOUT (a 1 MiB body gets 10 s + 16 s)"},

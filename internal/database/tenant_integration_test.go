@@ -55,11 +55,12 @@ xk as (insert into xapi_statement_keys (org_id, kind, key, seq, related) select 
 xa as (insert into xapi_attachments (org_id, sha2, content_type, body) values ($1, 'h', 'text/plain', '\x00') returning 1),
 xt as (insert into xapi_activities (org_id, key, id) values ($1, gen_random_uuid(), 'http://a') returning 1),
 xd as (insert into xapi_documents (org_id, key, scope, doc_id, content_type, body, etag, updated_at)
-       values ($1, gen_random_uuid(), gen_random_uuid(), 'd', 'application/json', '{}', 'e', now()) returning 1)
+       values ($1, gen_random_uuid(), gen_random_uuid(), 'd', 'application/json', '{}', 'e', now()) returning 1),
+xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning 1)
 select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
      + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
      + (select count(*) from ik) + (select count(*) from ev) + (select count(*) from xc) + (select count(*) from xk)
-     + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd)`, org, slug)
+     + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd) + (select count(*) from xf)`, org, slug)
 		return err
 	})
 	if err != nil {

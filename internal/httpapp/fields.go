@@ -3,6 +3,7 @@ package httpapp
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -175,4 +176,29 @@ func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 	}
 	o.Value = &v
 	return nil
+}
+
+// URL checks the address of a service Lectern will call (a webhook
+// receiver, an LRS): required, an absolute http:// or https:// URL of at
+// most 2000 characters, without credentials (they have fields of their
+// own) or a #fragment.
+func URL(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", Invalid(field, "is required")
+	}
+	if len(v) > 2000 {
+		return "", Invalid(field, "must be at most 2000 characters")
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return "", Invalid(field, "must be an absolute http:// or https:// URL")
+	}
+	if u.User != nil {
+		return "", Invalid(field, "must not carry credentials")
+	}
+	if u.Fragment != "" {
+		return "", Invalid(field, "must not have a #fragment")
+	}
+	return v, nil
 }
