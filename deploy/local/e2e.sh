@@ -10,7 +10,10 @@
 #    DevTools network throttling, the upload page (progress, reload,
 #    resume of the same upload, ready, playback), and a course from the
 #    course editor to a learner playing its video lesson (course.test.js:
-#    it makes its own instructor and learner with the admin token).
+#    it makes its own instructor and learner with the admin token), and the
+#    admin page's LRS (lrs.test.js: admin@localhost with .data/admin-password
+#    creates an xAPI credential, sends a statement with it, finds it in the
+#    statements table, opens its JSON, exports it as CSV, revokes the key).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$LOCAL_DIR/services.sh"

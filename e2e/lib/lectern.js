@@ -9,16 +9,20 @@ import { join } from 'node:path';
 
 export const API_MS = 10_000; // one API request from node
 
-/** {skip:false, base, token, video} or {skip: 'reason'}. */
-export function config() {
+/**
+ * {skip:false, base, token, video} or {skip: 'reason'}. A test that needs no
+ * video passes {video: false}: then LECTERN_E2E_VIDEO_JSON is optional and
+ * video is null when it is not set.
+ */
+export function config({ video: needVideo = true } = {}) {
   const jsonPath = process.env.LECTERN_E2E_VIDEO_JSON;
-  if (!jsonPath) return { skip: 'LECTERN_E2E_VIDEO_JSON is not set (path to the {id,hls,dash,player} JSON written by the CLI)' };
-  const video = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  if (!jsonPath && needVideo) return { skip: 'LECTERN_E2E_VIDEO_JSON is not set (path to the {id,hls,dash,player} JSON written by the CLI)' };
+  const video = jsonPath ? JSON.parse(readFileSync(jsonPath, 'utf8')) : null;
   let base = null;
   if (process.env.LECTERN_PUBLIC_URL) base = new URL(process.env.LECTERN_PUBLIC_URL).origin;
-  if (!base) { try { base = new URL(video.player).origin; } catch { /* below */ } }
+  if (!base && video) { try { base = new URL(video.player).origin; } catch { /* below */ } }
   if (!base && process.env.LECTERN_HTTP_ADDR) base = `http://${process.env.LECTERN_HTTP_ADDR}`;
-  if (!base) return { skip: `no API address: ${jsonPath} has no "player" URL and LECTERN_PUBLIC_URL is not set` };
+  if (!base) return { skip: `no API address: set LECTERN_PUBLIC_URL (or LECTERN_E2E_VIDEO_JSON with a "player" URL, or LECTERN_HTTP_ADDR)` };
   let token = (process.env.LECTERN_ADMIN_TOKEN || '').trim();
   const tokenFile = process.env.LECTERN_DATA_DIR && join(process.env.LECTERN_DATA_DIR, 'admin-token');
   if (!token && tokenFile && existsSync(tokenFile)) token = readFileSync(tokenFile, 'utf8').trim();

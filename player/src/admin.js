@@ -1,12 +1,15 @@
-// Admin: /admin#users|groups|rules|bulk|webhooks — users (search, create,
+// Admin: /admin#users|groups|rules|bulk|webhooks|lrs — users (search, create,
 // roles, deactivate), groups and members, enrollment rules (group → course),
 // bulk import from CSV with a preview, upload progress and the per-row report,
-// webhooks (create: the secret is shown once; delivery log).
+// webhooks (create: the secret is shown once; delivery log), the LRS (xAPI
+// credentials, the statements browser and its export: lib/lrs.js).
 import { fill, boot, call, h, run, onSubmit, toast, listAll, formatDate, itemsOf, ApiError, showFormError, clearErrors } from './lib/app.js';
 import { csvPreview } from './lib/csv.js';
 import { parseRoles, ROLES, bulkReport } from './lib/model.js';
 import { postWithProgress } from './lib/xhr.js';
 import { formatBytes } from './lib/format.js';
+import { field, checkedValues } from './lib/form.js';
+import { lrs } from './lib/lrs.js';
 
 const TABS = [
   { id: 'users', label: 'Users' },
@@ -14,13 +17,12 @@ const TABS = [
   { id: 'rules', label: 'Enrollment rules' },
   { id: 'bulk', label: 'Bulk import' },
   { id: 'webhooks', label: 'Webhooks' },
+  { id: 'lrs', label: 'LRS' },
 ];
 const EVENTS = ['video.ready', 'enrollment.created', 'lesson.completed', 'course.completed'];
 
-const field = (label, control, hint) => h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('p', { class: 'hint' }, hint) : null);
 const checks = (legend, name, values, checked = [], id = name) => h('fieldset', { 'data-field': name, id: `fs-${id}` }, h('legend', null, legend),
   values.map((v) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name, value: v, checked: checked.includes(v) }), v)));
-const checkedValues = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 
 function dialog(title, build, submit) {
   const dlg = h('dialog', { 'aria-labelledby': 'dlg-title' });
@@ -40,7 +42,7 @@ run(async () => {
   const main = document.getElementById('main');
   const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Administration' });
   const panel = h('section', { role: 'tabpanel', id: 'panel', tabindex: '0' });
-  fill(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Admin'), h('p', { class: 'lead' }, 'People, groups, automatic enrollment, imports and integrations.'))), tablist, panel);
+  fill(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Admin'), h('p', { class: 'lead' }, 'People, groups, automatic enrollment, imports, integrations and the learning record store.'))), tablist, panel);
 
   const buttons = TABS.map((t) => {
     const b = h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-controls': 'panel', 'aria-selected': 'false', tabindex: '-1' }, t.label);
@@ -57,7 +59,7 @@ run(async () => {
   });
   tablist.append(...buttons);
 
-  const views = { users, groups, rules, bulk, webhooks };
+  const views = { users, groups, rules, bulk, webhooks, lrs };
   async function show() {
     const id = TABS.some((t) => t.id === location.hash.slice(1)) ? location.hash.slice(1) : 'users';
     buttons.forEach((b, i) => { const on = TABS[i].id === id; b.setAttribute('aria-selected', String(on)); b.tabIndex = on ? 0 : -1; });
@@ -276,8 +278,8 @@ function importer(o) {
     if (course && !course.value) { showFormError(form, new ApiError(400, 'invalid', 'Choose a course.', 'course_id')); return; }
     send.disabled = true;
     bar.hidden = false;
-    const fill = bar.firstChild;
-    const setPct = (p) => { fill.style.width = `${p}%`; bar.setAttribute('aria-valuenow', String(Math.round(p))); };
+    const barFill = bar.firstChild;
+    const setPct = (p) => { barFill.style.width = `${p}%`; bar.setAttribute('aria-valuenow', String(Math.round(p))); };
     setPct(0);
     fill(report, h('p', { class: 'muted', role: 'status' }, 'Uploading…'));
     try {
