@@ -43,32 +43,36 @@ type filter struct {
 }
 
 func (q *Query) filters() []filter {
+	// The most selective first: it drives the query.
 	var fs []filter
-	if q.Agent != "" {
-		fs = append(fs, filter{keyAgent, q.Agent, q.RelatedAgents})
-	}
-	if q.Verb != "" {
-		fs = append(fs, filter{keyVerb, q.Verb, false})
-	}
-	if q.Activity != "" {
-		fs = append(fs, filter{keyActivity, q.Activity, q.RelatedActivities})
-	}
-	if q.Registration != "" {
-		fs = append(fs, filter{keyRegistration, q.Registration, false})
-	}
 	if q.Actor != "" {
 		fs = append(fs, filter{keyActor, q.Actor, false})
 	}
 	if q.Credential != "" {
 		fs = append(fs, filter{keyCredential, q.Credential, false})
 	}
+	if q.Agent != "" {
+		fs = append(fs, filter{keyAgent, q.Agent, q.RelatedAgents})
+	}
+	if q.Registration != "" {
+		fs = append(fs, filter{keyRegistration, q.Registration, false})
+	}
+	if q.Activity != "" {
+		fs = append(fs, filter{keyActivity, q.Activity, q.RelatedActivities})
+	}
+	if q.Verb != "" {
+		fs = append(fs, filter{keyVerb, q.Verb, false})
+	}
 	return fs
 }
 
 // SQL is the query that reads one page (Limit+1 rows: the last says more
-// follow). Each filter is a look-up of its key in xapi_statement_keys (the
-// primary key (org, kind, key, seq) orders them by seq), joined on seq;
-// time bounds are on stored and the page position on seq, both indexed.
+// follow). With filters, the most selective one drives: its rows of
+// xapi_statement_keys, read backwards (or forwards) along the primary key
+// (org, kind, key, seq), are already in page order, so the scan stops
+// after a page; every other filter is a probe of that key for the same
+// seq, and the statement a probe of (org, seq). Without filters the page is
+// read along (org, seq). Time bounds are on stored.
 func (q *Query) SQL() (string, []any) {
 	var where []string
 	var args []any
@@ -76,33 +80,49 @@ func (q *Query) SQL() (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where = append(where, "not s.voided")
-	for _, f := range q.filters() {
-		cond := fmt.Sprintf("k.kind = '%c' and k.key = %s", f.kind, arg(digest(f.kind, f.value)))
-		if !f.related {
-			cond += " and not k.related"
-		}
-		where = append(where, "s.seq in (select k.seq from xapi_statement_keys k where "+cond+")")
+	order := "desc"
+	if q.Ascending {
+		order = "asc"
 	}
+	seq := "s.seq"
+	from := "xapi_statements s"
+	fs := q.filters()
+	if len(fs) > 0 {
+		d := fs[0]
+		seq = "k.seq"
+		from = "xapi_statement_keys k join xapi_statements s on s.org_id = k.org_id and s.seq = k.seq"
+		where = append(where, fmt.Sprintf("k.kind = '%c' and k.key = %s", d.kind, arg(digest(d.kind, d.value))))
+		if d.related {
+			// A statement may hold the key both plainly and as related:
+			// read it once (by its plain row when it has one).
+			where = append(where, "(not k.related or not exists (select 1 from xapi_statement_keys k0 where k0.org_id = k.org_id and k0.kind = k.kind and k0.key = k.key and k0.seq = k.seq and not k0.related))")
+		} else {
+			where = append(where, "not k.related")
+		}
+		for i, f := range fs[1:] {
+			cond := fmt.Sprintf("k%d.org_id = k.org_id and k%d.kind = '%c' and k%d.key = %s and k%d.seq = k.seq", i+1, i+1, f.kind, i+1, arg(digest(f.kind, f.value)), i+1)
+			if !f.related {
+				cond += fmt.Sprintf(" and not k%d.related", i+1)
+			}
+			where = append(where, fmt.Sprintf("exists (select 1 from xapi_statement_keys k%d where %s)", i+1, cond))
+		}
+	}
+	where = append(where, "not s.voided")
 	if q.Since != nil {
 		where = append(where, "s.stored > "+arg(*q.Since))
 	}
 	if q.Until != nil {
 		where = append(where, "s.stored <= "+arg(*q.Until))
 	}
-	order := "desc"
-	if q.Ascending {
-		order = "asc"
-	}
 	if q.After != 0 {
 		op := "<"
 		if q.Ascending {
 			op = ">"
 		}
-		where = append(where, "s.seq "+op+" "+arg(q.After))
+		where = append(where, seq+" "+op+" "+arg(q.After))
 	}
-	sql := "select s.seq, s.stored, s.body::text from xapi_statements s where " + strings.Join(where, " and ") +
-		" order by s.seq " + order + " limit " + arg(q.Limit+1)
+	sql := "select s.seq, s.stored, s.body::text from " + from + " where " + strings.Join(where, " and ") +
+		" order by " + seq + " " + order + " limit " + arg(q.Limit+1)
 	return sql, args
 }
 
