@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: measure the encoding pipeline, the upload path and the
-# learning core (enrollment, read path) against their anchors on this
-# machine, in one run, and print the ratios.
+# `make bench`: measure the encoding pipeline, the upload path, the
+# learning core (enrollment, read path) and the LRS (xAPI statements)
+# against their anchors on this machine, in one run, and print the ratios.
 #
 #   1. pipeline wall time (upload completed -> video ready, i.e. created_at ->
 #      ready_at of GET /api/v1/videos/:id, upload through
@@ -18,6 +18,19 @@
 #      each encode                                            target <= 150 MiB
 #   3. upload throughput: `lectern video upload` of the 2 GiB file through
 #      the API / one raw S3 PUT of it to MinIO (curl --aws-sigv4)  >= 0.8
+#   4. the learning core (BENCH_SECTIONS=core; deploy/local/benchtool/core.go)
+#   5. the LRS (BENCH_SECTIONS=lrs; deploy/local/benchtool/lrs.go): POST
+#      /xapi/statements, one statement and batches of 100 a request, at 16
+#      and 200 connections, under wrk (deploy/local/bench/lrs.lua) against
+#      the bench API and against Learning Locker's statements service
+#      (deploy/local/learninglocker.sh, restarted before each run); then a
+#      store of a million statements (database lectern_bench_lrs, KEPT
+#      between runs and seeded through the API when it holds fewer; served
+#      by a second API on BENCH_LRS_API_ADDR) and GET /xapi/statements by
+#      agent+verb and by activity with related_activities under wrk.
+#      Targets: single POSTs >= 3x Learning Locker's statements/s with a
+#      lower p99, batches >= 10,000 statements/s, filtered GETs p99 < 50 ms
+#      (at 16 connections).
 #
 # How: the stack is started if needed (up.sh, like test.sh). The stack's
 # `lectern run` is stopped for the duration (nothing else may encode while we
@@ -42,9 +55,10 @@
 # The table is printed on stdout and written to .data/bench/results.json.
 # A target missed is reported as MISS and does not fail the script; a step
 # that errors does. Knobs (environment):
-#   BENCH_SECTIONS="pipeline upload core"   what to measure (any subset;
-#                          e.g. BENCH_SECTIONS=core for the learning core
-#                          alone, ~5 min)
+#   BENCH_SECTIONS="pipeline upload core lrs"   what to measure (any
+#                          subset; e.g. BENCH_SECTIONS=core for the learning
+#                          core alone, ~5 min; lrs ~10 min, plus the seeding
+#                          of the million statements the first time)
 #   BENCH_REPS=1           repetitions; every reported figure is the median.
 #                          Odd repetitions time the pipeline before the plain
 #                          ffmpeg, even ones after it (3 is a good choice on a
@@ -53,11 +67,21 @@
 #   BENCH_SECONDS=60       source duration
 #   BENCH_UPLOAD_SIZE=2G   size of the random upload (head -c syntax); 0 skips
 #                          the upload/RSS-of-the-API measurements
-#   BENCH_WRK_SECONDS=30   duration of each wrk run (core)
+#   BENCH_WRK_SECONDS=30   duration of each wrk run (core; lrs by default)
+#   BENCH_LRS_SECONDS=$BENCH_WRK_SECONDS   duration of each wrk run (lrs)
+#   BENCH_LRS_API_ADDR=127.0.0.1:8183   the API serving the million statements
+#   BENCH_LL_PORT=8184     Learning Locker
+#   BENCH_LRS_RESET=0      1: drop the store of a million statements first
+#                          (it is seeded again: several minutes)
+#   BENCH_DEBUG_ADDR, BENCH_LRS_DEBUG_ADDR   serve Go's profiles of the bench
+#                          API, of the store's API (LECTERN_DEBUG_ADDR;
+#                          default none)
 #   BENCH_API_ADDR=127.0.0.1:8180
 #   BENCH_NGINX_PORT=8182  the bench nginx serving the static copies (core)
-#   BENCH_PIN=1            pin the read path: server on the last CPU, wrk on
-#                          the others (default with 2+ CPUs; 0: no pinning)
+#   BENCH_PIN=1            pin what wrk measures: the server on the last CPU
+#                          (lrs: the LRS with its PostgreSQL and Redis, or
+#                          Learning Locker), wrk on the others (default with
+#                          2+ CPUs; 0: no pinning)
 #   BENCH_REDIS_DB=1
 # `bench.sh --prepare` only generates the cached inputs.
 set -euo pipefail
@@ -72,7 +96,7 @@ for arg in "$@"; do
   esac
 done
 
-BENCH_SECTIONS="${BENCH_SECTIONS:-pipeline upload core}"
+BENCH_SECTIONS="${BENCH_SECTIONS:-pipeline upload core lrs}"
 BENCH_REPS="${BENCH_REPS:-1}"
 BENCH_SOURCES="${BENCH_SOURCES:-lecture camera}"
 BENCH_SECONDS="${BENCH_SECONDS:-60}"
@@ -81,6 +105,10 @@ BENCH_API_ADDR="${BENCH_API_ADDR:-127.0.0.1:8180}"
 BENCH_REDIS_DB="${BENCH_REDIS_DB:-1}"
 BENCH_WRK_SECONDS="${BENCH_WRK_SECONDS:-30}"
 BENCH_NGINX_PORT="${BENCH_NGINX_PORT:-8182}"
+BENCH_LRS_SECONDS="${BENCH_LRS_SECONDS:-$BENCH_WRK_SECONDS}"
+BENCH_LRS_API_ADDR="${BENCH_LRS_API_ADDR:-127.0.0.1:8183}"
+BENCH_LL_PORT="${BENCH_LL_PORT:-8184}"
+BENCH_LRS_RESET="${BENCH_LRS_RESET:-0}"
 # The read path pins the server under test (the API, then nginx) to the last
 # CPU and wrk to the others, so that the load generator and the server do
 # not take each other's cores (co-located, the server's tail latency is
@@ -93,19 +121,22 @@ if [[ "$BENCH_PIN" == 1 ]]; then
   BENCH_LOAD_CPUS="0-$((ncpu - 2))"
 fi
 BENCH_DB=lectern_bench
+BENCH_LRS_DB=lectern_bench_lrs # kept between runs: the million statements
 BENCH_BUCKET=lectern-bench
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
 [[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
 [[ "$BENCH_REDIS_DB" =~ ^([1-9]|1[0-5])$ ]] || die "BENCH_REDIS_DB must be 1..15 (0 is the stack's queue)"
 [[ "$BENCH_WRK_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_WRK_SECONDS must be a positive integer"
 [[ "$BENCH_NGINX_PORT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_NGINX_PORT must be a port number"
+[[ "$BENCH_LRS_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_LRS_SECONDS must be a positive integer"
+[[ "$BENCH_LL_PORT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_LL_PORT must be a port number"
 for s in $BENCH_SECTIONS; do
   case "$s" in
-    pipeline | upload | core) ;;
-    *) die "unknown bench section $s (BENCH_SECTIONS: pipeline, upload, core)" ;;
+    pipeline | upload | core | lrs) ;;
+    *) die "unknown bench section $s (BENCH_SECTIONS: pipeline, upload, core, lrs)" ;;
   esac
 done
-[[ -n "${BENCH_SECTIONS// /}" ]] || die "BENCH_SECTIONS is empty (use any of: pipeline upload core)"
+[[ -n "${BENCH_SECTIONS// /}" ]] || die "BENCH_SECTIONS is empty (use any of: pipeline upload core lrs)"
 section() { [[ " $BENCH_SECTIONS " == *" $1 "* ]]; }
 section pipeline || BENCH_SOURCES=""
 section upload || BENCH_UPLOAD_SIZE=0
@@ -120,6 +151,7 @@ mkdir -p "$BENCH_DIR" "$LOG_DIR"
 bench_cmds=(ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl)
 [[ -n "$BENCH_SOURCES" ]] && bench_cmds+=(espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core)
 section core && bench_cmds+=(wrk:wrk nginx:nginx)
+section lrs && bench_cmds+=(wrk:wrk node:nodejs npm:npm)
 need_cmds "${bench_cmds[@]}"
 
 make_lecture_script() {
@@ -192,7 +224,7 @@ fi
 api_was_running=0
 lectern_pid >/dev/null && api_was_running=1
 
-BENCH_API_PID="" BENCH_WORKER_PID=""
+BENCH_API_PID="" BENCH_WORKER_PID="" BENCH_LRS_API_PID=""
 s3() { curl -sS --max-time 600 --aws-sigv4 "aws:amz:us-east-1:s3" --user "$LECTERN_S3_ACCESS_KEY:$LECTERN_S3_SECRET_KEY" "$@"; }
 s3_url() { printf 'http://127.0.0.1:%s/%s\n' "$LECTERN_MINIO_PORT" "$1"; }
 
@@ -256,17 +288,33 @@ bench_clean() {
   rm -rf "$WORK" "$BENCH_DIR/scratch" "$BENCH_RUN"
 }
 
+# Learning Locker (lrs section), with its state in .data/bench/learninglocker.
+learninglocker() { LL_DIR="$BENCH_DIR/learninglocker" "$LOCAL_DIR/learninglocker.sh" "$@"; }
+
 stop_bench_procs() {
   [[ -n "$BENCH_WORKER_PID" ]] && { log "stopping bench worker (pid $BENCH_WORKER_PID)"; stop_pid "bench worker" "$BENCH_WORKER_PID" 30; }
   [[ -n "$BENCH_API_PID" ]] && { log "stopping bench api (pid $BENCH_API_PID)"; stop_pid "bench api" "$BENCH_API_PID" 30; }
-  BENCH_WORKER_PID="" BENCH_API_PID=""
+  [[ -n "$BENCH_LRS_API_PID" ]] && { log "stopping bench lrs-api (pid $BENCH_LRS_API_PID)"; stop_pid "bench lrs-api" "$BENCH_LRS_API_PID" 30; }
+  BENCH_WORKER_PID="" BENCH_API_PID="" BENCH_LRS_API_PID=""
   stop_bench_nginx
+  if section lrs; then learninglocker stop 2>/dev/null || true; fi
+}
+
+# The lrs section pins PostgreSQL and Redis (the stack's) for its runs and
+# puts them back; should benchtool have died in between, unpin them here.
+unpin_services() {
+  local pid p
+  [[ -n "$BENCH_SERVER_CPUS" ]] && section lrs || return 0
+  for pid in $(pg_pid) $(redis_pid); do
+    for p in $pid $(pgrep -P "$pid"); do taskset -a -p -c "0-$((ncpu - 1))" "$p" >/dev/null 2>&1 || true; done
+  done
 }
 
 finish() {
   local rc=$?
   trap - EXIT INT TERM
   stop_bench_procs || true
+  unpin_services
   [[ -s "$ENV_FILE" ]] && { bench_clean || true; }
   if ((stack_was_running == 0)); then
     log "stopping the stack make bench started"
@@ -290,8 +338,18 @@ stop_api
 bench_clean
 mkdir -p "$WORK" "$BENCH_RUN" "$BENCH_DIR/scratch"
 psql_admin -d postgres -c "create database $BENCH_DB owner lectern" >/dev/null
+if section lrs; then
+  if [[ "$BENCH_LRS_RESET" == 1 ]]; then
+    log "bench: dropping the store of a million statements ($BENCH_LRS_DB; BENCH_LRS_RESET=1)"
+    PGOPTIONS='-c client_min_messages=warning' psql_admin -d postgres -c "drop database if exists $BENCH_LRS_DB with (force)" >/dev/null
+  fi
+  if [[ "$(psql_admin -d postgres -tAc "select 1 from pg_database where datname = '$BENCH_LRS_DB'")" != 1 ]]; then
+    psql_admin -d postgres -c "create database $BENCH_LRS_DB owner lectern" >/dev/null
+  fi
+fi
 
 BENCH_RATE_LIMIT=100000 BENCH_RATE_BURST=1000000
+BENCH_XAPI_RATE_LIMIT=1000000 BENCH_XAPI_RATE_BURST=10000000
 bench_port="${BENCH_API_ADDR##*:}"
 check_port "$bench_port" "bench api"
 bench_url="http://${BENCH_API_ADDR%:*}:$bench_port"
@@ -318,32 +376,75 @@ bench_env=(
   # 100000 is the most LECTERN_RATE_LIMIT accepts.
   LECTERN_RATE_LIMIT="$BENCH_RATE_LIMIT"
   LECTERN_RATE_BURST="$BENCH_RATE_BURST"
+  # Likewise the LRS's own limit (per xAPI credential), at its maximum.
+  LECTERN_XAPI_RATE_LIMIT="$BENCH_XAPI_RATE_LIMIT"
+  LECTERN_XAPI_RATE_BURST="$BENCH_XAPI_RATE_BURST"
+)
+# The API of the store of a million statements: the same but for its
+# address and database.
+lrs_port="${BENCH_LRS_API_ADDR##*:}"
+lrs_url="http://${BENCH_LRS_API_ADDR%:*}:$lrs_port"
+lrs_db_url="postgres://lectern@127.0.0.1:$LECTERN_PG_PORT/$BENCH_LRS_DB?sslmode=disable"
+lrs_env=(
+  LECTERN_HTTP_ADDR="$BENCH_LRS_API_ADDR"
+  LECTERN_PUBLIC_URL="$lrs_url"
+  LECTERN_DATABASE_URL="$lrs_db_url"
+  LECTERN_DEBUG_ADDR="${BENCH_LRS_DEBUG_ADDR:-}"
 )
 
-start_bench_proc() { # api|worker -> prints the pid
-  local what="$1" logf="$LOG_DIR/bench-$1.log"
+start_bench_proc() { # NAME api|worker [VAR=value...] -> prints the pid
+  local what="$1" cmd="$2" logf="$LOG_DIR/bench-$1.log"
+  shift 2
   # The API logs a line per request: the core section's wrk runs write
   # hundreds of thousands. Keep one older log, not an ever-growing one.
   if [[ -f "$logf" ]] && (($(stat -c %s "$logf") > 64 << 20)); then mv -f "$logf" "$logf.1"; fi
   printf '\n==== %s lectern %s (bench)\n' "$(date -Is)" "$what" >>"$logf"
   # shellcheck disable=SC2016  # $$ and $@ are for the inner bash
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$BENCH_RUN/$what.pid" \
-    env "${bench_env[@]}" "$LECTERN_BIN" "$what" </dev/null >>"$logf" 2>&1 &
+    env "${bench_env[@]}" "$@" "$LECTERN_BIN" "$cmd" </dev/null >>"$logf" 2>&1 &
   wait_for "the bench $what pid file" 10 test -s "$BENCH_RUN/$what.pid" || die "bench $what did not start"
   head -n1 "$BENCH_RUN/$what.pid"
 }
 
 log "bench: starting lectern api on $BENCH_API_ADDR (log: $LOG_DIR/bench-api.log)"
-BENCH_API_PID="$(start_bench_proc api)"
+BENCH_API_PID="$(start_bench_proc api api LECTERN_DEBUG_ADDR="${BENCH_DEBUG_ADDR:-}")"
 bench_api_ready() { pid_alive "$BENCH_API_PID" && curl -fsS -o /dev/null --max-time 3 "$bench_url/healthz"; }
 wait_for "bench api /healthz" 60 bench_api_ready || { tail -n 30 "$LOG_DIR/bench-api.log" >&2; die "bench api did not become healthy"; }
 
 log "bench: starting lectern worker (log: $LOG_DIR/bench-worker.log)"
 touch "$LOG_DIR/bench-worker.log"
 mark="$(wc -l <"$LOG_DIR/bench-worker.log")"
-BENCH_WORKER_PID="$(start_bench_proc worker)"
+BENCH_WORKER_PID="$(start_bench_proc worker worker)"
 bench_worker_ready() { pid_alive "$BENCH_WORKER_PID" && tail -n "+$((mark + 1))" "$LOG_DIR/bench-worker.log" | grep -q 'worker started'; }
 wait_for "bench worker" 60 bench_worker_ready || { tail -n 30 "$LOG_DIR/bench-worker.log" >&2; die "bench worker did not start"; }
+
+lrs_args=()
+if section lrs; then
+  check_port "$lrs_port" "bench lrs-api (BENCH_LRS_API_ADDR)"
+  check_port "$BENCH_LL_PORT" "Learning Locker (BENCH_LL_PORT)"
+  log "bench: starting the store's lectern api on $BENCH_LRS_API_ADDR ($BENCH_LRS_DB; log: $LOG_DIR/bench-lrs-api.log)"
+  BENCH_LRS_API_PID="$(start_bench_proc lrs-api api "${lrs_env[@]}")"
+  bench_lrs_api_ready() { pid_alive "$BENCH_LRS_API_PID" && curl -fsS -o /dev/null --max-time 3 "$lrs_url/healthz"; }
+  wait_for "bench lrs-api /healthz" 60 bench_lrs_api_ready || { tail -n 30 "$LOG_DIR/bench-lrs-api.log" >&2; die "bench lrs-api did not become healthy"; }
+  # An xAPI credential of the bench organization (the admin token's) on
+  # each side; the store keeps one per run.
+  lrs_credential() { # DATABASE_URL -> the credential as JSON
+    env "${bench_env[@]}" LECTERN_DATABASE_URL="$1" "$LECTERN_BIN" lrs credentials create --name "make bench $(date -u +%FT%TZ)" --org default
+  }
+  BENCH_LRS_CREDENTIAL="$(lrs_credential "postgres://lectern@127.0.0.1:$LECTERN_PG_PORT/$BENCH_DB?sslmode=disable")" || die "lectern lrs credentials create failed (bench database)"
+  BENCH_LRS_STORE_CREDENTIAL="$(lrs_credential "$lrs_db_url")" || die "lectern lrs credentials create failed ($BENCH_LRS_DB)"
+  export BENCH_LRS_CREDENTIAL BENCH_LRS_STORE_CREDENTIAL
+  lrs_args=(
+    -lrs
+    -lrs-seconds "$BENCH_LRS_SECONDS"
+    -lrs-store-api "$lrs_url"
+    -lrs-store-pid "$BENCH_LRS_API_PID"
+    -lrs-store-db "$lrs_db_url"
+    -lrs-script "$LOCAL_DIR/bench/lrs.lua"
+    -ll-script "$LOCAL_DIR/learninglocker.sh"
+    -ll-port "$BENCH_LL_PORT"
+  )
+fi
 
 core_args=()
 if section core; then
@@ -355,11 +456,7 @@ if section core; then
     -static-dir "$BENCH_NGINX_DIR/www"
     -static-url "http://127.0.0.1:$BENCH_NGINX_PORT"
     -nginx-pid "$BENCH_NGINX_PID"
-    -pg-pid "$(pg_pid || echo 0)"
-    -redis-pid "$(redis_pid || echo 0)"
     -rate-limit "LECTERN_RATE_LIMIT=$BENCH_RATE_LIMIT, LECTERN_RATE_BURST=$BENCH_RATE_BURST"
-    -server-cpus "$BENCH_SERVER_CPUS"
-    -load-cpus "$BENCH_LOAD_CPUS"
   )
 fi
 
@@ -368,13 +465,17 @@ for s in $BENCH_SOURCES; do sources+=("$s=$(src_path "$s")"); done
 upload_file=""
 [[ "$BENCH_UPLOAD_SIZE" == 0 ]] || upload_file="$(upload_path)"
 
-LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" \
+LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" LL_DIR="$BENCH_DIR/learninglocker" \
   "$BENCHTOOL" \
   -lectern "$LECTERN_BIN" \
   -api "$bench_url" \
   -api-pid "$BENCH_API_PID" \
   -worker-pid "$BENCH_WORKER_PID" \
   -minio-pid "$(minio_pid || echo 0)" \
+  -pg-pid "$(pg_pid || echo 0)" \
+  -redis-pid "$(redis_pid || echo 0)" \
+  -server-cpus "$BENCH_SERVER_CPUS" \
+  -load-cpus "$BENCH_LOAD_CPUS" \
   -work "$WORK" \
   -reps "$BENCH_REPS" \
   -sources "$(IFS=,; echo "${sources[*]}")" \
@@ -382,4 +483,4 @@ LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" \
   -raw-put-url "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" \
   -ffmpeg-log "$BENCH_RUN/ffmpeg-runs.log" \
   -results "$BENCH_DIR/results.json" \
-  "${core_args[@]}"
+  "${core_args[@]}" "${lrs_args[@]}"

@@ -55,13 +55,7 @@ type coreOptions struct {
 	staticDir  string
 	staticURL  string
 	nginxPID   int
-	pgPID      int
-	redisPID   int
 	rateLimit  string
-	// serverCPUs and loadCPUs, when set, pin the read path: the API (and,
-	// by bench.sh, the bench nginx) to serverCPUs, wrk to loadCPUs.
-	serverCPUs string
-	loadCPUs   string
 }
 
 func (c *coreOptions) flags() {
@@ -73,11 +67,7 @@ func (c *coreOptions) flags() {
 	flag.StringVar(&c.staticDir, "static-dir", "", "folder the bench nginx serves; the API's response bodies are saved there")
 	flag.StringVar(&c.staticURL, "static-url", "", "URL of the bench nginx")
 	flag.IntVar(&c.nginxPID, "nginx-pid", 0, "pid of the bench nginx master (CPU accounting)")
-	flag.IntVar(&c.pgPID, "pg-pid", 0, "pid of the PostgreSQL postmaster (CPU accounting; optional)")
-	flag.IntVar(&c.redisPID, "redis-pid", 0, "pid of Redis (CPU accounting; optional)")
 	flag.StringVar(&c.rateLimit, "rate-limit", "", "the bench API's rate-limit settings, for the report")
-	flag.StringVar(&c.serverCPUs, "server-cpus", "", "CPUs (taskset list) the API runs on during the read path; the bench nginx must run on them too")
-	flag.StringVar(&c.loadCPUs, "load-cpus", "", "CPUs (taskset list) wrk runs on")
 }
 
 func (c *coreOptions) check() error {
@@ -155,8 +145,8 @@ func (b *bench) measureCore(ctx context.Context) error {
 	o := b.o.core
 	c := &coreResults{Learners: o.learners, RateLimit: o.rateLimit,
 		Wrk: fmt.Sprintf("wrk -t %d -c %d -d %ds --latency", o.wrkThreads, o.wrkConns, o.wrkSeconds)}
-	if o.serverCPUs != "" {
-		c.Wrk += fmt.Sprintf(" on CPU %s, the server (API or nginx) on CPU %s", o.loadCPUs, o.serverCPUs)
+	if b.o.serverCPUs != "" {
+		c.Wrk += fmt.Sprintf(" on CPU %s, the server (API or nginx) on CPU %s", b.o.loadCPUs, b.o.serverCPUs)
 	}
 	b.res.Core = c
 	setup := b.apiClient(&http.Client{Timeout: 5 * time.Minute})

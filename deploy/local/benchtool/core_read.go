@@ -172,7 +172,7 @@ func (b *bench) measureRead(ctx context.Context, rr *readResults, token string, 
 		logf("core: nginx %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", rr.StaticURL, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
 		return nil
 	}
-	if o := b.o.core; o.serverCPUs != "" {
+	if b.o.serverCPUs != "" {
 		// The API gets the server's CPUs for its run, as nginx has them,
 		// and wrk the others: neither load generator nor server takes the
 		// other's core. Go follows the affinity within a second.
@@ -186,7 +186,7 @@ func (b *bench) measureRead(ctx context.Context, rr *readResults, token string, 
 		}
 		run := api
 		api = func() error {
-			if err := pin(o.serverCPUs); err != nil {
+			if err := pin(b.o.serverCPUs); err != nil {
 				return err
 			}
 			err := run()

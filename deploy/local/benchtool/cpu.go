@@ -97,8 +97,10 @@ type cpuCores struct {
 	Postgres float64 `json:"postgres"`
 	Redis    float64 `json:"redis"`
 	Nginx    float64 `json:"nginx"`
-	Client   float64 `json:"client"` // benchtool itself, or wrk
-	Rest     float64 `json:"rest"`
+	// LearningLocker is the comparison LRS (lrs section).
+	LearningLocker float64 `json:"learning_locker,omitempty"`
+	Client         float64 `json:"client"` // benchtool itself, or wrk
+	Rest           float64 `json:"rest"`
 }
 
 func (c cpuCores) String(client string) string {
@@ -106,7 +108,8 @@ func (c cpuCores) String(client string) string {
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"PostgreSQL", c.Postgres}, {"Redis", c.Redis}, {"nginx", c.Nginx}, {"worker", c.Worker}, {client, c.Client}, {"rest of the machine", c.Rest}} {
+	}{{"PostgreSQL", c.Postgres}, {"Redis", c.Redis}, {"nginx", c.Nginx}, {"Learning Locker", c.LearningLocker}, {"worker", c.Worker},
+		{client, c.Client}, {"rest of the machine", c.Rest}} {
 		if p.v >= 0.005 {
 			parts = append(parts, fmt.Sprintf("%s %.2f", p.name, p.v))
 		}
@@ -115,19 +118,22 @@ func (c cpuCores) String(client string) string {
 }
 
 type coreSnap struct {
-	at                                           time.Time
-	api, worker, pg, redis, nginx, self, machine float64
+	at                                               time.Time
+	api, worker, pg, redis, nginx, ll, self, machine float64
 }
 
 // coreSnap reads the CPU seconds so far of each party. A party is a
 // process tree: each live process's own time plus what it reaped.
-func (b *bench) coreSnap() coreSnap {
+func (b *bench) coreSnap() coreSnap { return b.snapOf(b.o.apiPID, 0) }
+
+// snapOf is coreSnap with api as the API (the lrs section has two) and
+// ll as Learning Locker (0: none).
+func (b *bench) snapOf(api, ll int) coreSnap {
 	procs := readProcs()
-	o := b.o.core
 	self, _ := procCPU(os.Getpid())
 	return coreSnap{
-		at: time.Now(), api: procs.tree(b.o.apiPID), worker: procs.tree(b.o.workerPID),
-		pg: procs.tree(o.pgPID), redis: procs.tree(o.redisPID), nginx: procs.tree(o.nginxPID),
+		at: time.Now(), api: procs.tree(api), worker: procs.tree(b.o.workerPID),
+		pg: procs.tree(b.o.pgPID), redis: procs.tree(b.o.redisPID), nginx: procs.tree(b.o.core.nginxPID), ll: procs.tree(ll),
 		self: self.self, machine: readSysBusy(),
 	}
 }
@@ -143,9 +149,9 @@ func cores(s0, s1 coreSnap, client float64) cpuCores {
 		client = s1.self - s0.self
 	}
 	c := cpuCores{API: s1.api - s0.api, Worker: s1.worker - s0.worker, Postgres: s1.pg - s0.pg,
-		Redis: s1.redis - s0.redis, Nginx: s1.nginx - s0.nginx, Client: client}
-	c.Rest = (s1.machine - s0.machine) - c.API - c.Worker - c.Postgres - c.Redis - c.Nginx - c.Client
-	for _, p := range []*float64{&c.API, &c.Worker, &c.Postgres, &c.Redis, &c.Nginx, &c.Client, &c.Rest} {
+		Redis: s1.redis - s0.redis, Nginx: s1.nginx - s0.nginx, LearningLocker: s1.ll - s0.ll, Client: client}
+	c.Rest = (s1.machine - s0.machine) - c.API - c.Worker - c.Postgres - c.Redis - c.Nginx - c.LearningLocker - c.Client
+	for _, p := range []*float64{&c.API, &c.Worker, &c.Postgres, &c.Redis, &c.Nginx, &c.LearningLocker, &c.Client, &c.Rest} {
 		*p = round(max(0, *p)/wall, 2)
 	}
 	return c

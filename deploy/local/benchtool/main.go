@@ -5,12 +5,15 @@
 // the peak RSS of the API and worker processes from /proc (rss.go), times
 // an upload through the API against a raw PUT to MinIO (upload.go),
 // measures the learning core (bulk against one-by-one enrollment, the read
-// path under wrk against nginx: core.go, core_enroll.go, core_read.go),
-// then prints a table and writes it as JSON (report.go).
+// path under wrk against nginx: core.go, core_enroll.go, core_read.go) and
+// the LRS (POST /xapi/statements against Learning Locker, filtered GETs on
+// a million statements: lrs.go, lrs_data.go, lrs_store.go,
+// lrs_report.go), then prints a table and writes it as JSON (report.go).
 //
 // Environment: LECTERN_TOKEN (the API's admin token), LECTERN_S3_ACCESS_KEY
 // and LECTERN_S3_SECRET_KEY (for the raw PUT; passed to curl on stdin, not on
-// its command line).
+// its command line), BENCH_LRS_CREDENTIAL and BENCH_LRS_STORE_CREDENTIAL
+// (xAPI credentials of the bench API and of the store, for -lrs).
 package main
 
 import (
@@ -37,14 +40,23 @@ type options struct {
 	apiPID    int
 	workerPID int
 	minioPID  int
-	work      string
-	reps      int
-	sources   []source
-	upload    string
-	rawPutURL string
-	results   string
-	ffmpegLog string
-	core      coreOptions
+	pgPID     int
+	redisPID  int
+	// serverCPUs and loadCPUs, when set, pin what wrk measures: the server
+	// under test (the API; by bench.sh, the bench nginx; in the lrs
+	// section also PostgreSQL and Redis, or Learning Locker) to
+	// serverCPUs, wrk to loadCPUs.
+	serverCPUs string
+	loadCPUs   string
+	work       string
+	reps       int
+	sources    []source
+	upload     string
+	rawPutURL  string
+	results    string
+	ffmpegLog  string
+	core       coreOptions
+	lrs        lrsOptions
 }
 
 type source struct{ Name, Path string }
@@ -57,6 +69,10 @@ func run() int {
 	flag.IntVar(&o.apiPID, "api-pid", 0, "pid of the bench `lectern api`")
 	flag.IntVar(&o.workerPID, "worker-pid", 0, "pid of the bench `lectern worker`")
 	flag.IntVar(&o.minioPID, "minio-pid", 0, "pid of MinIO (for its CPU time; optional)")
+	flag.IntVar(&o.pgPID, "pg-pid", 0, "pid of the PostgreSQL postmaster (CPU accounting; optional)")
+	flag.IntVar(&o.redisPID, "redis-pid", 0, "pid of Redis (CPU accounting; optional)")
+	flag.StringVar(&o.serverCPUs, "server-cpus", "", "CPUs (taskset list) the server under wrk runs on; the bench nginx must run on them too")
+	flag.StringVar(&o.loadCPUs, "load-cpus", "", "CPUs (taskset list) wrk runs on")
 	flag.StringVar(&o.work, "work", "", "scratch folder for the plain ffmpeg runs")
 	flag.IntVar(&o.reps, "reps", 1, "repetitions (medians are reported)")
 	flag.StringVar(&srcs, "sources", "", "name=path,... sources to encode")
@@ -65,6 +81,7 @@ func run() int {
 	flag.StringVar(&o.results, "results", "", "write the results as JSON here")
 	flag.StringVar(&o.ffmpegLog, "ffmpeg-log", "", "log the worker's ffmpeg wrapper (deploy/local/bench/ffmpeg-timed.sh) appends to")
 	o.core.flags()
+	o.lrs.flags()
 	flag.Parse()
 	o.token = os.Getenv("LECTERN_TOKEN")
 	for _, kv := range strings.Split(srcs, ",") {
@@ -76,9 +93,11 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "benchtool: -work, -api-pid, -worker-pid, -reps >= 1 and (with -upload) -raw-put-url are required")
 		return 2
 	}
-	if err := o.core.check(); err != nil {
-		fmt.Fprintln(os.Stderr, "benchtool:", err)
-		return 2
+	for _, check := range []func() error{o.core.check, o.lrs.check} {
+		if err := check(); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtool:", err)
+			return 2
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -138,6 +157,11 @@ func (b *bench) run(ctx context.Context) error {
 	if b.o.core.enabled {
 		if err := b.measureCore(ctx); err != nil {
 			return fmt.Errorf("core: %w", err)
+		}
+	}
+	if b.o.lrs.enabled {
+		if err := b.measureLRS(ctx); err != nil {
+			return fmt.Errorf("lrs: %w", err)
 		}
 	}
 	b.res.Finished = time.Now().UTC()

@@ -29,6 +29,7 @@ type results struct {
 	Sources     map[string]*sourceResults `json:"sources"`
 	Upload      *uploadResults            `json:"upload,omitempty"`
 	Core        *coreResults              `json:"core,omitempty"`
+	LRS         *lrsResults               `json:"lrs,omitempty"`
 	Warnings    []string                  `json:"warnings,omitempty"`
 	Explanation string                    `json:"explanation"`
 }
@@ -73,6 +74,9 @@ func (b *bench) buildRows() {
 	if r.Core != nil {
 		r.Explanation += "; " + coreExplanation
 	}
+	if r.LRS != nil {
+		r.Explanation += "; " + lrsExplanation
+	}
 	le := func(v, target float64) *bool { p := v <= target; return &p }
 	ge := func(v, target float64) *bool { p := v >= target; return &p }
 	names := make([]string, 0, len(r.Sources))
@@ -114,6 +118,9 @@ func (b *bench) buildRows() {
 	}
 	if r.Core != nil {
 		r.Rows = append(r.Rows, r.Core.rows()...)
+	}
+	if r.LRS != nil {
+		r.Rows = append(r.Rows, r.LRS.rows()...)
 	}
 }
 
@@ -212,6 +219,9 @@ func (b *bench) print(w io.Writer) {
 	}
 	if r.Core != nil {
 		r.Core.print(w)
+	}
+	if r.LRS != nil {
+		r.LRS.print(w)
 	}
 	for _, x := range r.Warnings {
 		fmt.Fprintln(w, "warning:", x)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -20,6 +21,7 @@ type wrkRun struct {
 	P50Ms        float64  `json:"p50_ms"`
 	P99Ms        float64  `json:"p99_ms"`
 	Requests     int64    `json:"requests"`
+	Non2xx       int64    `json:"non_2xx,omitempty"` // answers neither 2xx nor 3xx
 	SocketErrors string   `json:"socket_errors,omitempty"`
 	CPU          cpuCores `json:"cpu_cores"`
 }
@@ -36,34 +38,60 @@ var (
 // response that is not 2xx/3xx fails the step.
 func (b *bench) wrk(ctx context.Context, target, token string) (wrkRun, error) {
 	o := b.o.core
-	args := []string{"-t", strconv.Itoa(o.wrkThreads), "-c", strconv.Itoa(o.wrkConns), "-d", strconv.Itoa(o.wrkSeconds) + "s",
-		"--latency", "-H", "Authorization: Bearer " + token, target}
-	cctx, cancel := context.WithTimeout(ctx, time.Duration(o.wrkSeconds+120)*time.Second)
-	defer cancel()
-	name := "wrk"
-	if o.loadCPUs != "" {
-		name, args = "taskset", append([]string{"-c", o.loadCPUs, "wrk"}, args...)
-	}
-	cmd := exec.CommandContext(cctx, name, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	s0 := b.coreSnap()
-	err := cmd.Run()
-	s1 := b.coreSnap()
+	w, _, err := b.runWrk(ctx, wrkSpec{threads: o.wrkThreads, conns: o.wrkConns, seconds: o.wrkSeconds,
+		args: []string{"-H", "Authorization: Bearer " + token, target}, snap: b.coreSnap})
 	if err != nil {
-		return wrkRun{}, fmt.Errorf("wrk %s: %v: %s", target, err, clip(stderr.Bytes(), 400))
+		return wrkRun{}, err
 	}
-	ps := cmd.ProcessState
-	w, err := parseWrk(stdout.String())
-	if err != nil {
-		return wrkRun{}, fmt.Errorf("wrk %s: %w\n%s", target, err, stdout.String())
-	}
-	w.CPU = cores(s0, s1, (ps.UserTime() + ps.SystemTime()).Seconds())
 	if w.SocketErrors != "" {
 		b.warn("wrk %s: socket errors: %s", target, w.SocketErrors)
 	}
 	return w, nil
 }
+
+// wrkSpec is one wrk run: -t, -c, -d and --latency, then args (the URL
+// last), with env added to wrk's environment (a Lua script's settings);
+// snap reads the CPU of the parties before and after.
+type wrkSpec struct {
+	threads, conns, seconds int
+	args                    []string
+	env                     []string
+	snap                    func() coreSnap
+}
+
+// runWrk runs wrk (on the load CPUs when pinned) and parses its report; it
+// also returns wrk's output. Responses that are not 2xx/3xx are an error
+// wrapping errNon2xx, with the run's figures.
+func (b *bench) runWrk(ctx context.Context, s wrkSpec) (wrkRun, string, error) {
+	args := append([]string{"-t", strconv.Itoa(s.threads), "-c", strconv.Itoa(s.conns), "-d", strconv.Itoa(s.seconds) + "s", "--latency"}, s.args...)
+	target := args[len(args)-1]
+	cctx, cancel := context.WithTimeout(ctx, time.Duration(s.seconds+120)*time.Second)
+	defer cancel()
+	name := "wrk"
+	if b.o.loadCPUs != "" {
+		name, args = "taskset", append([]string{"-c", b.o.loadCPUs, "wrk"}, args...)
+	}
+	cmd := exec.CommandContext(cctx, name, args...)
+	cmd.Env = append(os.Environ(), s.env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	s0 := s.snap()
+	err := cmd.Run()
+	s1 := s.snap()
+	if err != nil {
+		return wrkRun{}, stdout.String(), fmt.Errorf("wrk %s: %v: %s", target, err, clip(stderr.Bytes(), 400))
+	}
+	ps := cmd.ProcessState
+	w, err := parseWrk(stdout.String())
+	w.CPU = cores(s0, s1, (ps.UserTime() + ps.SystemTime()).Seconds())
+	if err != nil {
+		return w, stdout.String(), fmt.Errorf("wrk %s: %w\n%s", target, err, stdout.String())
+	}
+	return w, stdout.String(), nil
+}
+
+// errNon2xx is a wrk run some of whose responses were not 2xx or 3xx.
+var errNon2xx = errors.New("responses were not 2xx or 3xx")
 
 func parseWrk(out string) (wrkRun, error) {
 	var w wrkRun
@@ -79,11 +107,13 @@ func parseWrk(out string) (wrkRun, error) {
 	if w.Requests == 0 {
 		return w, errors.New("no request completed")
 	}
-	if m := wrkNon2xx.FindStringSubmatch(out); m != nil {
-		return w, fmt.Errorf("%s of %d responses were not 2xx or 3xx", m[1], w.Requests)
-	}
 	if m := wrkSockErr.FindStringSubmatch(out); m != nil {
 		w.SocketErrors = strings.TrimSpace(m[1])
+	}
+	var non2xx error
+	if m := wrkNon2xx.FindStringSubmatch(out); m != nil {
+		w.Non2xx, _ = strconv.ParseInt(m[1], 10, 64)
+		non2xx = fmt.Errorf("%d of %d %w", w.Non2xx, w.Requests, errNon2xx)
 	}
 	seen := 0
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -111,5 +141,5 @@ func parseWrk(out string) (wrkRun, error) {
 	if seen != 2 {
 		return w, errors.New("no latency distribution (50% and 99%)")
 	}
-	return w, nil
+	return w, non2xx
 }
