@@ -71,6 +71,8 @@
 #   BENCH_LRS_SECONDS=$BENCH_WRK_SECONDS   duration of each wrk run (lrs)
 #   BENCH_LRS_API_ADDR=127.0.0.1:8183   the API serving the million statements
 #   BENCH_LL_PORT=8184     Learning Locker
+#   BENCH_LRS_PIN_SERVICES=1   with BENCH_PIN=1, pin PostgreSQL and Redis with
+#                          the LRS's API (0: the API alone, as in core)
 #   BENCH_LRS_RESET=0      1: drop the store of a million statements first
 #                          (it is seeded again: several minutes)
 #   BENCH_DEBUG_ADDR, BENCH_LRS_DEBUG_ADDR   serve Go's profiles of the bench
@@ -109,6 +111,7 @@ BENCH_LRS_SECONDS="${BENCH_LRS_SECONDS:-$BENCH_WRK_SECONDS}"
 BENCH_LRS_API_ADDR="${BENCH_LRS_API_ADDR:-127.0.0.1:8183}"
 BENCH_LL_PORT="${BENCH_LL_PORT:-8184}"
 BENCH_LRS_RESET="${BENCH_LRS_RESET:-0}"
+BENCH_LRS_PIN_SERVICES="${BENCH_LRS_PIN_SERVICES:-1}"
 # The read path pins the server under test (the API, then nginx) to the last
 # CPU and wrk to the others, so that the load generator and the server do
 # not take each other's cores (co-located, the server's tail latency is
@@ -130,6 +133,7 @@ BENCH_BUCKET=lectern-bench
 [[ "$BENCH_NGINX_PORT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_NGINX_PORT must be a port number"
 [[ "$BENCH_LRS_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_LRS_SECONDS must be a positive integer"
 [[ "$BENCH_LL_PORT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_LL_PORT must be a port number"
+[[ "$BENCH_LRS_PIN_SERVICES" =~ ^[01]$ ]] || die "BENCH_LRS_PIN_SERVICES must be 0 or 1"
 for s in $BENCH_SECTIONS; do
   case "$s" in
     pipeline | upload | core | lrs) ;;
@@ -443,6 +447,7 @@ if section lrs; then
     -lrs-script "$LOCAL_DIR/bench/lrs.lua"
     -ll-script "$LOCAL_DIR/learninglocker.sh"
     -ll-port "$BENCH_LL_PORT"
+    -lrs-pin-services="$([[ "$BENCH_LRS_PIN_SERVICES" == 1 ]] && echo true || echo false)"
   )
 fi
 

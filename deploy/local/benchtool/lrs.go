@@ -72,6 +72,10 @@ type lrsOptions struct {
 	script   string
 	llScript string
 	llPort   int
+	// pinServices pins PostgreSQL and Redis with Lectern's API (the LRS
+	// and its database share the server CPUs); off, only the API is
+	// pinned, as in the core section, and PostgreSQL runs anywhere.
+	pinServices bool
 	// The credentials (`lectern lrs credentials create` JSON) of the bench
 	// API and of the store, from the environment.
 	postAuth, storeAuth string
@@ -94,6 +98,7 @@ func (l *lrsOptions) flags() {
 	flag.StringVar(&l.script, "lrs-script", "deploy/local/bench/lrs.lua", "the wrk script")
 	flag.StringVar(&l.llScript, "ll-script", "deploy/local/learninglocker.sh", "starts and stops Learning Locker")
 	flag.IntVar(&l.llPort, "ll-port", 8184, "Learning Locker's port")
+	flag.BoolVar(&l.pinServices, "lrs-pin-services", true, "when pinned, pin PostgreSQL and Redis with Lectern's API (false: the API alone)")
 }
 
 func (l *lrsOptions) check() error {
@@ -202,8 +207,12 @@ func (b *bench) measureLRS(ctx context.Context) error {
 	l := &lrsResults{Wrk: fmt.Sprintf("wrk -t %d -c N -d %ds --latency --timeout 30s -s %s", o.threads, o.seconds, filepath.Base(o.script)),
 		Pinning: "none", LL: lrsLLVersion + " (AUTH_REPO=test, in-memory models), restarted before each run"}
 	if b.o.serverCPUs != "" {
-		l.Pinning = fmt.Sprintf("the LRS under test on CPU %s (Lectern: its API, PostgreSQL and Redis; Learning Locker: node), wrk on CPU %s",
-			b.o.serverCPUs, b.o.loadCPUs)
+		lectern := "its API, PostgreSQL and Redis"
+		if !o.pinServices {
+			lectern = "its API; PostgreSQL and Redis on any CPU"
+		}
+		l.Pinning = fmt.Sprintf("the LRS under test on CPU %s (Lectern: %s; Learning Locker: node), wrk on CPU %s",
+			b.o.serverCPUs, lectern, b.o.loadCPUs)
 	}
 	b.res.LRS = l
 	defer b.stopLL(context.WithoutCancel(ctx))
@@ -247,7 +256,7 @@ func (b *bench) measurePosts(ctx context.Context, p *lrsPostResults, linesFile, 
 	ours := func() error {
 		logf("lrs rep %d/%d: wrk on Lectern, %s (%d stored before)", rep, b.o.reps, what, *stored)
 		var w wrkRun
-		err := b.pinned(ctx, []int{b.o.apiPID, b.o.pgPID, b.o.redisPID}, func() error {
+		err := b.pinned(ctx, b.lecternParties(b.o.apiPID), func() error {
 			var err error
 			w, err = b.lrsWrk(ctx, p.Conns, b.o.api+xapiStatementsPath, append(env, "LRS_AUTH="+auth, "LRS_VERSION=2.0.0"),
 				func() coreSnap { return b.snapOf(b.o.apiPID, 0) }, &p.Errors)
@@ -351,6 +360,14 @@ func (b *bench) pinned(ctx context.Context, roots []int, run func() error) error
 	return err
 }
 
+// lecternParties are the processes pinned with Lectern's API api.
+func (b *bench) lecternParties(api int) []int {
+	if b.o.lrs.pinServices {
+		return []int{api, b.o.pgPID, b.o.redisPID}
+	}
+	return []int{api}
+}
+
 // pinTrees sets the affinity of every thread of each process tree. A
 // process of a tree that is gone by then (a PostgreSQL backend that
 // ended) is skipped; a root that cannot be pinned is an error.
@@ -409,7 +426,7 @@ func (b *bench) settle(ctx context.Context, pids ...int) error {
 		waited := time.Since(t0)
 		if cores < 0.1 || waited > time.Minute {
 			if waited > 5*time.Second {
-				logf("lrs: the server under test kept %.2f cores busy for %.0f s after the run", cores, waited.Seconds())
+				logf("lrs: the server under test was still busy %.0f s after the run", waited.Seconds())
 			}
 			return nil
 		}

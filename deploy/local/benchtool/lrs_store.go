@@ -138,7 +138,7 @@ func (b *bench) measureStore(ctx context.Context, l *lrsResults, auth string, co
 			for rep := 1; rep <= b.o.reps; rep++ {
 				logf("lrs rep %d/%d: wrk on Lectern, GET by %s, %d queries, %d connections", rep, b.o.reps, set.name, len(paths), c)
 				var w wrkRun
-				err := b.pinned(ctx, []int{o.storePID, b.o.pgPID, b.o.redisPID}, func() error {
+				err := b.pinned(ctx, b.lecternParties(o.storePID), func() error {
 					var err error
 					w, err = b.lrsWrk(ctx, c, o.storeAPI+"/", []string{"LRS_MODE=get", "LRS_LINES=" + file, "LRS_AUTH=" + auth, "LRS_VERSION=2.0.0"},
 						func() coreSnap { return b.snapOf(o.storePID, 0) }, &qr.Errors)
