@@ -38,6 +38,15 @@ func (k docKind) scope() string {
 	}
 }
 
+// docRequest checks that the caller may use the resource (docAccess), then
+// reads its parameters.
+func (h *Handlers) docRequest(c *fiber.Ctx, k docKind) (*docParams, error) {
+	if err := h.docAccess(c, k); err != nil {
+		return nil, err
+	}
+	return readDocParams(c, k)
+}
+
 // readDocParams reads and checks a document request's parameters.
 func readDocParams(c *fiber.Ctx, k docKind) (*docParams, error) {
 	v := requestVersion(c)
@@ -126,10 +135,7 @@ func (h *Handlers) docAccess(c *fiber.Ctx, k docKind) error {
 }
 
 func (h *Handlers) getDocument(c *fiber.Ctx, k docKind) error {
-	if err := h.docAccess(c, k); err != nil {
-		return err
-	}
-	p, err := readDocParams(c, k)
+	p, err := h.docRequest(c, k)
 	if err != nil {
 		return err
 	}
@@ -160,10 +166,7 @@ func (h *Handlers) getDocument(c *fiber.Ctx, k docKind) error {
 // putDocument stores a document (PUT) or merges a JSON object into it
 // (POST).
 func (h *Handlers) putDocument(c *fiber.Ctx, k docKind, merge bool) error {
-	if err := h.docAccess(c, k); err != nil {
-		return err
-	}
-	p, err := readDocParams(c, k)
+	p, err := h.docRequest(c, k)
 	if err != nil {
 		return err
 	}
@@ -196,10 +199,7 @@ func (h *Handlers) putDocument(c *fiber.Ctx, k docKind, merge bool) error {
 }
 
 func (h *Handlers) deleteDocument(c *fiber.Ctx, k docKind) error {
-	if err := h.docAccess(c, k); err != nil {
-		return err
-	}
-	p, err := readDocParams(c, k)
+	p, err := h.docRequest(c, k)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,22 +103,12 @@ func splitList(h string) []string {
 			inQuote = !inQuote
 		case ',':
 			if !inQuote {
-				out = append(out, trimSpace(h[start:i]))
+				out = append(out, strings.TrimSpace(h[start:i]))
 				start = i + 1
 			}
 		}
 	}
-	return append(out, trimSpace(h[start:]))
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
+	return append(out, strings.TrimSpace(h[start:]))
 }
 
 // ETagOf is a document's entity tag: the quoted SHA-1 of its bytes.

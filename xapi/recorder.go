@@ -136,8 +136,7 @@ func (r *Recorder) Round(ctx context.Context) (int, error) {
 	}
 	for org, stmts := range byOrg {
 		err := database.InOrg(ctx, r.DB, org, func(ctx context.Context, tx pgx.Tx) error {
-			_, err := (&Store{db: tx}).WriteStatements(ctx, stmts, nil)
-			return err
+			return (&Store{db: tx}).WriteStatements(ctx, stmts, nil)
 		})
 		if err != nil {
 			return 0, fmt.Errorf("record %d statements of organization %s: %w", len(stmts), org, err)

@@ -43,7 +43,8 @@ func (h *Handlers) negotiate(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if key != "" {
+	// Written only when it changes: a write on every request would contend.
+	if last, ok := h.spoken.Load(key); key != "" && (!ok || last != v.String()) {
 		h.spoken.Store(strings.Clone(key), v.String())
 	}
 	c.Locals(versionKey{}, v)

@@ -43,14 +43,6 @@ func (s *Statement) Verb() string {
 	return id
 }
 
-// Written is what a write did.
-type Written struct {
-	// Stored is the stored time of the statements it wrote.
-	Stored time.Time
-	// New counts the statements written (the others were stored already).
-	New int
-}
-
 // lockStatements serializes the statement writes of one organization,
 // so that seq and stored grow in commit order.
 const lockStatements = `pg_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))`
@@ -62,7 +54,7 @@ const lockStatements = `pg_advisory_xact_lock(hashtext('xapi.statements'), hasht
 // their targets (never a voiding statement); activities keep the latest
 // definition; attachment bytes are kept by hash. Two round trips, whatever
 // the batch's size.
-func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts []attach.Part) (*Written, error) {
+func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts []attach.Part) error {
 	q := s.q(ctx)
 	ids := make([]string, len(stmts))
 	var refs []string
@@ -135,7 +127,7 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 		})
 	}
 	if err := q.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("write statements: %w", err)
+		return fmt.Errorf("write statements: %w", err)
 	}
 	stored := now.UTC().Truncate(time.Millisecond)
 	storedText := stored.Format(timeFormat)
@@ -153,10 +145,10 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 		if old, ok := existing[st.ID]; ok {
 			same, err := sameStatement(st.Received, old)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if !same {
-				return nil, fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+				return fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
 			}
 			continue
 		}
@@ -166,7 +158,7 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 		}
 		body, err := encode(st.Body)
 		if err != nil {
-			return nil, fmt.Errorf("statement %s: %w", st.ID, err)
+			return fmt.Errorf("statement %s: %w", st.ID, err)
 		}
 		keys := statementKeys(st.Body)
 		if st.Credential != "" {
@@ -195,9 +187,8 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 			kIDs, kKinds, kKeys, kRelated = append(kIDs, st.ID), append(kKinds, string(k.kind)), append(kKeys, k.digest), append(kRelated, k.related)
 		}
 	}
-	w := &Written{Stored: stored, New: len(newIDs)}
 	if len(newIDs) == 0 {
-		return w, nil
+		return nil
 	}
 	b = &pgx.Batch{}
 	b.Queue(`with s as (
@@ -220,7 +211,7 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 			if def != nil {
 				b, err := encode(mergeDefinition(known[id], def))
 				if err != nil {
-					return nil, fmt.Errorf("activity %s: %w", id, err)
+					return fmt.Errorf("activity %s: %w", id, err)
 				}
 				t := string(b)
 				text = &t
@@ -246,9 +237,9 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 			select * from unnest($1::text[], $2::text[], $3::bytea[]) on conflict do nothing`, hashes, types, bodies)
 	}
 	if err := q.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("write statements: %w", err)
+		return fmt.Errorf("write statements: %w", err)
 	}
-	return w, nil
+	return nil
 }
 
 // collectActivities notes the activities a statement names (its object,
