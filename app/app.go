@@ -152,7 +152,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		limiter.Prefix, limiter.Clock = "lectern:rl:xapi:", d.Clock
 		lrsLimit = append(lrsLimit, limiter.Middleware(log))
 	}
-	xh.Register(app.Group(xapi.Prefix), append(lrsLimit, auth.Tenant(d.Tenant, nil))...)
+	xh.Register(app.Group(xapi.Prefix), append(lrsLimit, auth.Tenant(d.Tenant, xapi.OwnTransaction))...)
 
 	page := func(name string) fiber.Handler {
 		return func(c *fiber.Ctx) error {

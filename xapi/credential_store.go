@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +57,9 @@ type Store struct {
 	db database.Querier
 	// Changes announces revoked credentials to every process.
 	Changes *changes.Bus
+	// groups holds each organization's queue of statement writes
+	// (statement_commit.go).
+	groups sync.Map
 }
 
 // NewStore returns a store over the tenant pool.

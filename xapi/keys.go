@@ -34,24 +34,36 @@ func digest(kind byte, value string) [16]byte {
 	return d
 }
 
-// keySet collects a statement's keys without repeats.
+// keySet collects a statement's keys, each value of a kind once: plain
+// when the statement holds it plainly anywhere, else related.
 type keySet struct {
 	keys []key
-	seen map[key]bool
+	seen map[keyName]int // index in keys
+}
+
+type keyName struct {
+	kind   byte
+	digest [16]byte
 }
 
 func (ks *keySet) add(kind byte, value string, related bool) {
 	if value == "" {
 		return
 	}
-	k := key{kind: kind, digest: digest(kind, value), related: related}
+	ks.addKey(key{kind: kind, digest: digest(kind, value), related: related})
+}
+
+func (ks *keySet) addKey(k key) {
 	if ks.seen == nil {
-		ks.seen = map[key]bool{}
+		ks.seen = map[keyName]int{}
 	}
-	if !ks.seen[k] {
-		ks.seen[k] = true
-		ks.keys = append(ks.keys, k)
+	n := keyName{k.kind, k.digest}
+	if i, ok := ks.seen[n]; ok {
+		ks.keys[i].related = ks.keys[i].related && k.related
+		return
 	}
+	ks.seen[n] = len(ks.keys)
+	ks.keys = append(ks.keys, k)
 }
 
 // statementKeys lists what the filters of GET /statements find a
@@ -59,8 +71,10 @@ func (ks *keySet) add(kind byte, value string, related bool) {
 // related: also authority, instructor, team, context agents and groups,
 // context activities and everything inside a sub-statement), the verb and
 // the registration. A StatementRef's target's keys are added by the store.
-func statementKeys(s map[string]any) []key {
-	var ks keySet
+func statementKeys(s map[string]any) []key { return statementKeySet(s).keys }
+
+func statementKeySet(s map[string]any) *keySet {
+	ks := &keySet{}
 	actor, _ := s["actor"].(map[string]any)
 	ks.add(keyActor, statement.IFI(actor), false)
 	ks.add(keyAgent, statement.IFI(actor), false)
@@ -69,7 +83,7 @@ func statementKeys(s map[string]any) []key {
 		ks.add(keyVerb, id, false)
 	}
 	if a, ok := s["authority"].(map[string]any); ok {
-		agents(&ks, a, true)
+		agents(ks, a, true)
 	}
 	object, _ := s["object"].(map[string]any)
 	switch objectType(object) {
@@ -80,19 +94,19 @@ func statementKeys(s map[string]any) []key {
 		ks.add(keyAgent, statement.IFI(object), false)
 	case "SubStatement":
 		sub, _ := object["actor"].(map[string]any)
-		agents(&ks, sub, true)
+		agents(ks, sub, true)
 		so, _ := object["object"].(map[string]any)
 		switch objectType(so) {
 		case "Activity":
 			id, _ := so["id"].(string)
 			ks.add(keyActivity, id, true)
 		case "Agent", "Group":
-			agents(&ks, so, true)
+			agents(ks, so, true)
 		}
-		contextKeys(&ks, object, true)
+		contextKeys(ks, object, true)
 	}
-	contextKeys(&ks, s, false)
-	return ks.keys
+	contextKeys(ks, s, false)
+	return ks
 }
 
 // contextKeys adds what a statement's context names; its registration

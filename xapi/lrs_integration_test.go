@@ -575,3 +575,119 @@ func TestLRSForwarding(t *testing.T) {
 		t.Errorf("filtered endpoint: %v", m)
 	}
 }
+
+// Concurrent writers share group transactions (Store.Commit), and each is
+// still answered on its own: of two writers that give one id different
+// content, exactly one stores it and the other gets 409, without failing
+// the writes it was grouped with; the same content twice is stored once;
+// a voiding statement voids a target written in the same burst; and the
+// stored order (ascending GET) never runs back in time.
+func TestLRSConcurrentWritesCommitInGroups(t *testing.T) {
+	testenv.Require(t)
+	l := startLRS(t)
+	org := l.org("group")
+	basic, _ := l.basic(org, "all")
+	const pairs = 12
+	type write struct {
+		body   []any
+		status int
+	}
+	var writes []*write
+	shared := make([]string, pairs)
+	for i := range pairs {
+		shared[i] = uuid.NewString()
+		for side := range 2 {
+			activity := "http://example.com/same"
+			if i%2 == 0 { // even pairs conflict
+				activity = fmt.Sprintf("http://example.com/side/%d", side)
+			}
+			s := statementAbout(mbox("w"), activity)
+			s["id"] = shared[i]
+			own := statementAbout(mbox(fmt.Sprintf("w%d-%d", i, side)), "http://example.com/own")
+			own["id"] = uuid.NewString()
+			writes = append(writes, &write{body: []any{own, s}})
+		}
+	}
+	target := uuid.NewString()
+	t1 := statementAbout(mbox("t"), "http://example.com/target")
+	t1["id"] = target
+	void := map[string]any{"actor": mbox("t"), "verb": map[string]any{"id": xapi.VoidVerb},
+		"object": map[string]any{"objectType": "StatementRef", "id": target}}
+	writes = append(writes, &write{body: []any{t1}}, &write{body: []any{void}})
+
+	post := func(w *write) {
+		b, _ := json.Marshal(w.body)
+		req, _ := http.NewRequest(http.MethodPost, l.base+"/xapi/statements", bytes.NewReader(b))
+		req.Header.Set("X-Experience-API-Version", "2.0.0")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", basic)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		w.status = resp.StatusCode
+	}
+	// The target first, then everything at once (the voiding statement
+	// may share the target's group or come after it).
+	post(writes[len(writes)-2])
+	done := make(chan struct{})
+	for _, w := range writes[:len(writes)-2] {
+		go func() { post(w); done <- struct{}{} }()
+	}
+	go func() { post(writes[len(writes)-1]); done <- struct{}{} }()
+	for range len(writes) - 1 {
+		<-done
+	}
+	stored := 0
+	for i := range pairs {
+		a, b := writes[2*i].status, writes[2*i+1].status
+		switch {
+		case i%2 == 0 && !((a == 200 && b == 409) || (a == 409 && b == 200)):
+			t.Errorf("pair %d (different content): statuses %d and %d, want one 200 and one 409", i, a, b)
+		case i%2 == 1 && (a != 200 || b != 200):
+			t.Errorf("pair %d (same content): statuses %d and %d, want 200 twice", i, a, b)
+		}
+		for _, s := range []int{a, b} {
+			if s == 200 {
+				stored++ // its own statement
+			}
+		}
+		stored++ // the shared one, once
+	}
+	for _, w := range writes[len(writes)-2:] {
+		if w.status != 200 {
+			t.Errorf("target or voiding write: %d", w.status)
+		}
+	}
+	// Every statement once, in stored order, the voided target hidden.
+	st, res := l.call(basic, http.MethodGet, "/xapi/statements?ascending=true&limit=100", nil)
+	if st != 200 {
+		t.Fatalf("GET: %d %v", st, res)
+	}
+	list, _ := res.(map[string]any)["statements"].([]any)
+	if len(list) != stored+1 { // + the voiding statement
+		t.Errorf("%d statements listed, want %d", len(list), stored+1)
+	}
+	last := ""
+	seen := map[string]bool{}
+	for _, e := range list {
+		m := e.(map[string]any)
+		id, s := m["id"].(string), m["stored"].(string)
+		if seen[id] {
+			t.Errorf("statement %s listed twice", id)
+		}
+		seen[id] = true
+		if id == target {
+			t.Errorf("the voided target is listed")
+		}
+		if s < last {
+			t.Errorf("stored runs back: %s after %s", s, last)
+		}
+		last = s
+	}
+	if st, _ := l.call(basic, http.MethodGet, "/xapi/statements?voidedStatementId="+target, nil); st != 200 {
+		t.Errorf("the target is not voided: GET voidedStatementId %d", st)
+	}
+}

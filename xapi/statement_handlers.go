@@ -169,7 +169,7 @@ func (h *Handlers) postStatements(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Store.WriteStatements(c.UserContext(), stmts, parts); err != nil {
+	if err := h.Store.Commit(AccessFrom(c.UserContext()).OrgID, stmts, parts); err != nil {
 		return err
 	}
 	ids := make([]string, len(stmts))
@@ -206,8 +206,7 @@ func (h *Handlers) putStatement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The id was the client's: compare it like one it sent in the body.
-	if err := h.Store.WriteStatements(c.UserContext(), stmts, parts); err != nil {
+	if err := h.Store.Commit(AccessFrom(c.UserContext()).OrgID, stmts, parts); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -92,19 +92,20 @@ func (q *Query) SQL() (string, []any) {
 		seq = "k.seq"
 		from = "xapi_statement_keys k join xapi_statements s on s.org_id = k.org_id and s.seq = k.seq"
 		where = append(where, fmt.Sprintf("k.kind = '%c' and k.key = %s", d.kind, arg(digest(d.kind, d.value))))
-		if d.related {
-			// A statement may hold the key both plainly and as related:
-			// read it once (by its plain row when it has one).
-			where = append(where, "(not k.related or not exists (select 1 from xapi_statement_keys k0 where k0.org_id = k.org_id and k0.kind = k.kind and k0.key = k.key and k0.seq = k.seq and not k0.related))")
-		} else {
+		// A statement holds each key once, plain when it has it plainly.
+		if !d.related {
 			where = append(where, "not k.related")
 		}
+		// Every other filter is a probe (a lateral join that stops at the
+		// first row, so that the planner cannot turn it into a scan of
+		// every statement with that key).
 		for i, f := range fs[1:] {
-			cond := fmt.Sprintf("k%d.org_id = k.org_id and k%d.kind = '%c' and k%d.key = %s and k%d.seq = k.seq", i+1, i+1, f.kind, i+1, arg(digest(f.kind, f.value)), i+1)
+			n := strconv.Itoa(i + 1)
+			cond := fmt.Sprintf("k%s.org_id = k.org_id and k%s.kind = '%c' and k%s.key = %s and k%s.seq = k.seq", n, n, f.kind, n, arg(digest(f.kind, f.value)), n)
 			if !f.related {
-				cond += fmt.Sprintf(" and not k%d.related", i+1)
+				cond += " and not k" + n + ".related"
 			}
-			where = append(where, fmt.Sprintf("exists (select 1 from xapi_statement_keys k%d where %s)", i+1, cond))
+			from += " cross join lateral (select 1 from xapi_statement_keys k" + n + " where " + cond + " limit 1) p" + n
 		}
 	}
 	where = append(where, "not s.voided")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lectern/lectern/internal/database"
@@ -47,21 +48,39 @@ func (s *Statement) Verb() string {
 // so that seq and stored grow in commit order.
 const lockStatements = `pg_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))`
 
-// WriteStatements stores a batch in the transaction the context carries
-// (one organization's writes one at a time, for the stored order): a
-// statement whose id is stored already with the same content is skipped,
-// with other content the batch is ErrConflict. Voiding statements void
-// their targets (never a voiding statement); activities keep the latest
-// definition; attachment bytes are kept by hash. Two round trips, whatever
-// the batch's size.
+// WriteStatements stores a batch in the transaction the context carries:
+// a statement whose id is stored already with the same content is
+// skipped, with other content the batch is ErrConflict. It is one write
+// of a group (see writeGroup).
 func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts []attach.Part) error {
+	w := &pendingWrite{stmts: stmts, parts: parts}
+	if err := s.writeGroup(ctx, []*pendingWrite{w}); err != nil {
+		return err
+	}
+	return w.err
+}
+
+// writeGroup stores the writes of a group in the transaction the context
+// carries, one organization's groups one at a time (for the stored
+// order), all with the same stored time. Each write stands alone: one
+// that reuses a stored id (or one an earlier write of the group took)
+// with other content fails with ErrConflict in its err and is left out,
+// the others are written; a statement whose id is stored with the same
+// content is skipped. Voiding statements void their targets (never a
+// voiding statement), stored or earlier in the group; activities keep the
+// latest definition; attachment bytes are kept by hash. Two round trips,
+// whatever the group's size; the error returned is the database's.
+func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 	q := s.q(ctx)
-	ids := make([]string, len(stmts))
-	var refs []string
-	for i, st := range stmts {
-		ids[i] = st.ID
-		if st.Ref != "" {
-			refs = append(refs, st.Ref)
+	var ids, refs [][16]byte
+	acts := map[string]map[string]any{}
+	for _, w := range ws {
+		for _, st := range w.stmts {
+			ids = append(ids, uuidBytes(st.ID))
+			if st.Ref != "" {
+				refs = append(refs, uuidBytes(st.Ref))
+			}
+			collectActivities(st.Body, acts)
 		}
 	}
 	b := &pgx.Batch{}
@@ -82,28 +101,26 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 	})
 	type target struct {
 		voiding bool
-		body    string
+		body    map[string]any
 	}
 	targets := map[string]target{}
 	if len(refs) > 0 {
 		b.Queue(`select id::text, voids is not null, body::text from xapi_statements where id = any($1::uuid[])`, refs).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var id string
+				var id, body string
 				var t target
-				if err := rows.Scan(&id, &t.voiding, &t.body); err != nil {
+				if err := rows.Scan(&id, &t.voiding, &body); err != nil {
 					return err
 				}
-				targets[id] = t
+				if err := json.Unmarshal([]byte(body), &t.body); err == nil {
+					targets[id] = t
+				}
 			}
 			return rows.Err()
 		})
 	}
-	// The activities the batch defines, and what is known of them: a
-	// definition merges into the one kept.
-	acts := map[string]map[string]any{}
-	for _, st := range stmts {
-		collectActivities(st.Body, acts)
-	}
+	// What is known of the activities the group defines: a definition
+	// merges into the one kept.
 	var defined [][16]byte
 	for id, def := range acts {
 		if def != nil {
@@ -132,59 +149,95 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 	stored := now.UTC().Truncate(time.Millisecond)
 	storedText := stored.Format(timeFormat)
 
-	var (
-		newIDs, verbs, bodies []string
-		voids                 []*string
-		kIDs                  []string
-		kKinds                []string
-		kKeys                 [][16]byte
-		kRelated              []bool
-		voidTargets           []string
-	)
-	for _, st := range stmts {
-		if old, ok := existing[st.ID]; ok {
-			same, err := sameStatement(st.Received, old)
-			if err != nil {
-				return err
+	// Which writes go in: the first to use an id owns it for the group.
+	taken := map[string]*Statement{}
+	var accepted []*pendingWrite
+	for _, w := range ws {
+		w.err = nil
+		var mine []*Statement
+		for _, st := range w.stmts {
+			if old, ok := existing[st.ID]; ok {
+				same, err := sameStatement(st.Received, old)
+				if err != nil {
+					return err
+				}
+				if !same {
+					w.err = fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+					break
+				}
+				continue
 			}
-			if !same {
-				return fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+			if prev, ok := taken[st.ID]; ok {
+				if !attach.Equivalent(prev.Received, st.Received) {
+					w.err = fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+					break
+				}
+				continue
 			}
+			mine = append(mine, st)
+		}
+		if w.err != nil {
 			continue
 		}
-		st.Body["stored"] = storedText
-		if _, ok := st.Body["timestamp"]; !ok {
-			st.Body["timestamp"] = storedText
+		for _, st := range mine {
+			taken[st.ID] = st
 		}
-		body, err := encode(st.Body)
-		if err != nil {
-			return fmt.Errorf("statement %s: %w", st.ID, err)
-		}
-		keys := statementKeys(st.Body)
-		if st.Credential != "" {
-			keys = append(keys, key{kind: keyCredential, digest: digest(keyCredential, st.Credential)})
-		}
-		if t, ok := targets[st.Ref]; ok {
-			// A statement about a statement matches what its target matches.
-			var tb map[string]any
-			if err := json.Unmarshal([]byte(t.body), &tb); err == nil {
-				for _, k := range statementKeys(tb) {
+		w.written = mine
+		accepted = append(accepted, w)
+	}
+
+	var (
+		newIDs      [][16]byte
+		verbs       []string
+		bodies      []string
+		voids       []*[16]byte
+		kIDs        [][16]byte
+		kKinds      []string
+		kKeys       [][16]byte
+		kRelated    []bool
+		voidTargets [][16]byte
+	)
+	acts = map[string]map[string]any{}
+	for _, w := range accepted {
+		for _, st := range w.written {
+			st.Body["stored"] = storedText
+			if _, ok := st.Received["timestamp"]; !ok {
+				st.Body["timestamp"] = storedText
+			}
+			body, err := encode(st.Body)
+			if err != nil {
+				return fmt.Errorf("statement %s: %w", st.ID, err)
+			}
+			collectActivities(st.Body, acts)
+			keys := statementKeySet(st.Body)
+			if st.Credential != "" {
+				keys.add(keyCredential, st.Credential, false)
+			}
+			t, ok := targets[st.Ref]
+			if prev, in := taken[st.Ref]; !ok && in && st.Ref != st.ID {
+				t, ok = target{voiding: prev.Voids != "", body: prev.Body}, true
+			}
+			if ok {
+				// A statement about a statement matches what its target matches.
+				for _, k := range statementKeys(t.body) {
 					if k.kind == keyAgent || k.kind == keyActivity || k.kind == keyVerb || k.kind == keyRegistration {
-						keys = append(keys, k)
+						keys.addKey(k)
 					}
 				}
+				if st.Voids != "" && !t.voiding {
+					voidTargets = append(voidTargets, uuidBytes(st.Voids))
+				}
 			}
-			if st.Voids != "" && !t.voiding {
-				voidTargets = append(voidTargets, st.Voids)
+			id := uuidBytes(st.ID)
+			var voided *[16]byte
+			if st.Voids != "" {
+				v := uuidBytes(st.Voids)
+				voided = &v
 			}
-		}
-		var voided *string
-		if st.Voids != "" {
-			voided = &st.Voids
-		}
-		newIDs, verbs, bodies, voids = append(newIDs, st.ID), append(verbs, st.Verb()), append(bodies, string(body)), append(voids, voided)
-		for _, k := range keys {
-			kIDs, kKinds, kKeys, kRelated = append(kIDs, st.ID), append(kKinds, string(k.kind)), append(kKeys, k.digest), append(kRelated, k.related)
+			newIDs, verbs, bodies, voids = append(newIDs, id), append(verbs, st.Verb()), append(bodies, string(body)), append(voids, voided)
+			for _, k := range keys.keys {
+				kIDs, kKinds, kKeys, kRelated = append(kIDs, id), append(kKinds, string(k.kind)), append(kKeys, k.digest), append(kRelated, k.related)
+			}
 		}
 	}
 	if len(newIDs) == 0 {
@@ -223,23 +276,31 @@ func (s *Store) WriteStatements(ctx context.Context, stmts []*Statement, parts [
 			on conflict (org_id, key) do update set definition = excluded.definition, updated_at = now()
 			where excluded.definition is not null`, aKeys, aIDs, aDefs)
 	}
-	if len(parts) > 0 {
-		seen := map[string]bool{}
-		var hashes, types []string
-		var bodies [][]byte
-		for _, p := range parts {
+	seen := map[string]bool{}
+	var hashes, types []string
+	var blobs [][]byte
+	for _, w := range accepted {
+		for _, p := range w.parts {
 			if !seen[p.SHA2] {
 				seen[p.SHA2] = true
-				hashes, types, bodies = append(hashes, p.SHA2), append(types, p.ContentType), append(bodies, p.Body)
+				hashes, types, blobs = append(hashes, p.SHA2), append(types, p.ContentType), append(blobs, p.Body)
 			}
 		}
+	}
+	if len(hashes) > 0 {
 		b.Queue(`insert into xapi_attachments (sha2, content_type, body)
-			select * from unnest($1::text[], $2::text[], $3::bytea[]) on conflict do nothing`, hashes, types, bodies)
+			select * from unnest($1::text[], $2::text[], $3::bytea[]) on conflict do nothing`, hashes, types, blobs)
 	}
 	if err := q.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("write statements: %w", err)
 	}
 	return nil
+}
+
+// uuidBytes is a statement id (validated already) as 16 bytes.
+func uuidBytes(id string) [16]byte {
+	u, _ := uuid.Parse(id)
+	return u
 }
 
 // collectActivities notes the activities a statement names (its object,

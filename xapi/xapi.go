@@ -107,7 +107,7 @@ type Handlers struct {
 // Register mounts the LRS on r (the /xapi group). mw run after the
 // caller is known and before the resource: the app's rate limit and its
 // tenant transaction (auth.Tenant, which commits when the answer is below
-// 400). Every resource also takes POST, the alternate request syntax of
+// 400; statement writes commit on their own, see OwnTransaction). Every resource also takes POST, the alternate request syntax of
 // 1.0.3 (a POST standing for another method), which is answered by the
 // handler of the method it names at the end of the same chain.
 func (h *Handlers) Register(r fiber.Router, mw ...fiber.Handler) {
@@ -131,6 +131,16 @@ func (h *Handlers) Register(r fiber.Router, mw ...fiber.Handler) {
 			r.Add(m, "/"+name, chain...)
 		}
 	}
+}
+
+// OwnTransaction reports whether a request to the LRS (its method as
+// negotiate left it) commits in a transaction of its own rather than the
+// request's tenant transaction: statement writes, which commit in groups
+// (Store.Commit). The app's tenant middleware skips them.
+func OwnTransaction(c *fiber.Ctx) bool {
+	m := c.Method()
+	return (m == fiber.MethodPost || m == fiber.MethodPut) &&
+		strings.Trim(strings.TrimPrefix(c.Path(), Prefix), "/") == "statements"
 }
 
 // resource is one xAPI resource's handlers by method (HEAD is GET

@@ -24,17 +24,17 @@ func TestQuerySQL(t *testing.T) {
 		{"agent", Query{Agent: "mbox:mailto:a@b.c", Limit: 10},
 			[]string{"k.kind = 'a' and k.key = $1 and not k.related", "limit $2"}, nil, 2},
 		{"related agents: plain or related, once", Query{Agent: "mbox:mailto:a@b.c", RelatedAgents: true, Limit: 10},
-			[]string{"k.kind = 'a' and k.key = $1 and (not k.related or not exists", "order by k.seq desc"}, []string{"and not k.related and"}, 2},
+			[]string{"k.kind = 'a' and k.key = $1 and not s.voided", "order by k.seq desc"}, []string{"not k.related"}, 2},
 		{"agent drives, verb probes", Query{Agent: "x", Verb: "http://v", Limit: 10},
-			[]string{"from xapi_statement_keys k join xapi_statements s", "k.kind = 'a' and k.key = $1 and not k.related",
-				"exists (select 1 from xapi_statement_keys k1 where k1.org_id = k.org_id and k1.kind = 'v' and k1.key = $2 and k1.seq = k.seq and not k1.related)",
-				"order by k.seq desc", "limit $3"}, nil, 3},
+			[]string{"from xapi_statement_keys k join xapi_statements s",
+				"cross join lateral (select 1 from xapi_statement_keys k1 where k1.org_id = k.org_id and k1.kind = 'v' and k1.key = $2 and k1.seq = k.seq and not k1.related limit 1) p1",
+				"where k.kind = 'a' and k.key = $1 and not k.related", "order by k.seq desc", "limit $3"}, []string{"exists"}, 3},
 		{"related activities", Query{Activity: "http://a", RelatedActivities: true, Limit: 5},
-			[]string{"k.kind = 'c' and k.key = $1 and (not k.related or not exists"}, nil, 2},
+			[]string{"k.kind = 'c' and k.key = $1 and not s.voided"}, []string{"not k.related"}, 2},
 		{"registration and time", Query{Registration: "r", Since: &since, Until: &since, Limit: 5},
 			[]string{"k.kind = 'r'", "s.stored > $2", "s.stored <= $3"}, nil, 4},
 		{"learner drives", Query{Actor: "me", Verb: "http://v", Limit: 5},
-			[]string{"k.kind = 'm' and k.key = $1", "k1.kind = 'v'"}, nil, 3},
+			[]string{"k1.kind = 'v'", "k.kind = 'm' and k.key = $1"}, nil, 3},
 		{"keyed page", Query{Agent: "x", After: 9, Ascending: true, Limit: 5}, []string{"k.seq > $2", "order by k.seq asc"}, nil, 3},
 		{"ascending page", Query{Ascending: true, After: 41, Limit: 5},
 			[]string{"s.seq > $1", "order by s.seq asc"}, nil, 2},
@@ -82,6 +82,48 @@ func TestMoreRoundTrip(t *testing.T) {
 	for _, bad := range []string{"", "!!!", "e30"} { // e30 = {} (no limit)
 		if _, err := ParseMore(bad); err == nil {
 			t.Errorf("ParseMore(%q) accepted", bad)
+		}
+	}
+}
+
+// A value a statement holds plainly and as related is one key, plain (the
+// related filters need no second look); held only as related, related.
+func TestStatementKeysOnce(t *testing.T) {
+	s := map[string]any{
+		"actor":     map[string]any{"mbox": "mailto:a@x"},
+		"verb":      map[string]any{"id": "http://verb"},
+		"authority": map[string]any{"mbox": "mailto:a@x"},
+		"object":    map[string]any{"id": "http://act"},
+		"context": map[string]any{
+			"instructor":        map[string]any{"mbox": "mailto:t@x"},
+			"team":              map[string]any{"objectType": "Group", "member": []any{map[string]any{"mbox": "mailto:t@x"}}},
+			"contextActivities": map[string]any{"parent": []any{map[string]any{"id": "http://act"}}, "other": []any{map[string]any{"id": "http://o"}}},
+		},
+	}
+	count := map[[2]string]int{}
+	related := map[[2]string]bool{}
+	for _, k := range statementKeys(s) {
+		n := [2]string{string(k.kind), string(k.digest[:])}
+		count[n]++
+		related[n] = k.related
+	}
+	for n, c := range count {
+		if c != 1 {
+			t.Errorf("key %s held %d times", n[0], c)
+		}
+	}
+	for _, tt := range []struct {
+		kind    byte
+		value   string
+		related bool
+	}{
+		{keyAgent, "mbox:mailto:a@x", false}, {keyActivity, "http://act", false},
+		{keyAgent, "mbox:mailto:t@x", true}, {keyActivity, "http://o", true},
+	} {
+		d := digest(tt.kind, tt.value)
+		n := [2]string{string(tt.kind), string(d[:])}
+		if count[n] != 1 || related[n] != tt.related {
+			t.Errorf("%c %s: %d keys, related %v; want 1, related %v", tt.kind, tt.value, count[n], related[n], tt.related)
 		}
 	}
 }
