@@ -14,7 +14,30 @@ const (
 	keyRegistration = 'r'
 	keyCredential   = 'u' // the credential that wrote it (statements/read/mine)
 	keyActor        = 'm' // the actor alone (a learner's own statements)
+	keyAgentVerb    = 'w' // an agent (plain) with the verb: the agent+verb filter in one look-up
 )
+
+// agentVerb is the value of an agent+verb key: the two keys' digests.
+func agentVerb(agent, verb [16]byte) string { return string(agent[:]) + string(verb[:]) }
+
+// addAgentVerbs adds an agent+verb key for each plain agent and verb the
+// set holds (after a StatementRef's target's keys, which count too).
+func (ks *keySet) addAgentVerbs() {
+	var agents, verbs [][16]byte
+	for _, k := range ks.keys {
+		switch {
+		case k.kind == keyAgent && !k.related:
+			agents = append(agents, k.digest)
+		case k.kind == keyVerb && !k.related:
+			verbs = append(verbs, k.digest)
+		}
+	}
+	for _, a := range agents {
+		for _, v := range verbs {
+			ks.add(keyAgentVerb, agentVerb(a, v), false)
+		}
+	}
+}
 
 // key is one filterable value of a statement. Related keys are those the
 // related_agents and related_activities filters widen to.

@@ -111,8 +111,9 @@ func (h *Handlers) prepare(c *fiber.Ctx, list []map[string]any, parts []attach.P
 			}
 		}
 		// Kept as received (context activities as arrays, as the LRS
-		// answers them); the LRS's own properties go on a copy.
-		received := statement.Normalize(s)
+		// answers them: s is this request's own, changed in place); the
+		// LRS's own properties go on a copy.
+		received := statement.NormalizeInPlace(s)
 		s = maps.Clone(received)
 		st := &Statement{Body: s, Received: received, Credential: a.CredentialID}
 		if id, ok := s["id"].(string); ok {

@@ -51,8 +51,14 @@ func (q *Query) filters() []filter {
 	if q.Credential != "" {
 		fs = append(fs, filter{keyCredential, q.Credential, false})
 	}
-	if q.Agent != "" {
-		fs = append(fs, filter{keyAgent, q.Agent, q.RelatedAgents})
+	agent, verb := q.Agent, q.Verb
+	if agent != "" && !q.RelatedAgents && verb != "" {
+		// Both in one key: the agent's statements of the verb, in order.
+		fs = append(fs, filter{keyAgentVerb, agentVerb(digest(keyAgent, agent), digest(keyVerb, verb)), false})
+		agent, verb = "", ""
+	}
+	if agent != "" {
+		fs = append(fs, filter{keyAgent, agent, q.RelatedAgents})
 	}
 	if q.Registration != "" {
 		fs = append(fs, filter{keyRegistration, q.Registration, false})
@@ -60,8 +66,8 @@ func (q *Query) filters() []filter {
 	if q.Activity != "" {
 		fs = append(fs, filter{keyActivity, q.Activity, q.RelatedActivities})
 	}
-	if q.Verb != "" {
-		fs = append(fs, filter{keyVerb, q.Verb, false})
+	if verb != "" {
+		fs = append(fs, filter{keyVerb, verb, false})
 	}
 	return fs
 }

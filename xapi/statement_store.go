@@ -1,7 +1,6 @@
 package xapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,7 +196,15 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 		kRelated    []bool
 		voidTargets [][16]byte
 	)
-	acts = map[string]map[string]any{}
+	if len(accepted) < len(ws) {
+		// The activities of the writes that go in only.
+		acts = map[string]map[string]any{}
+		for _, w := range accepted {
+			for _, st := range w.written {
+				collectActivities(st.Body, acts)
+			}
+		}
+	}
 	for _, w := range accepted {
 		for _, st := range w.written {
 			st.Body["stored"] = storedText
@@ -208,7 +215,6 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 			if err != nil {
 				return fmt.Errorf("statement %s: %w", st.ID, err)
 			}
-			collectActivities(st.Body, acts)
 			keys := statementKeySet(st.Body)
 			if st.Credential != "" {
 				keys.add(keyCredential, st.Credential, false)
@@ -228,6 +234,7 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 					voidTargets = append(voidTargets, uuidBytes(st.Voids))
 				}
 			}
+			keys.addAgentVerbs()
 			id := uuidBytes(st.ID)
 			var voided *[16]byte
 			if st.Voids != "" {
@@ -395,17 +402,6 @@ func sameStatement(received map[string]any, storedBody string) (bool, error) {
 // timeFormat is how the LRS writes stored and timestamp (RFC 3339, UTC,
 // milliseconds).
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
-
-// encode is JSON without HTML escaping (a statement is served as stored).
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
 
 // StoredStatement is a statement as read.
 type StoredStatement struct {

@@ -55,8 +55,20 @@ start_pg() {
     fi
   fi
 
+  # Server settings beyond the defaults, for the LRS's write load (its
+  # index tables take many small B-tree inserts spread over the index):
+  # shared_buffers large enough to keep those indexes' inner pages in
+  # memory, fewer checkpoints (each makes the next write of every page log
+  # the whole page), and those full pages compressed. Durability is the
+  # default one (fsync, synchronous_commit, full_page_writes all on).
+  local pg_settings="-c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=lz4"
   if pid="$(pg_pid)"; then
-    if pid_listens "$pid" "$LECTERN_PG_PORT"; then
+    if pid_listens "$pid" "$LECTERN_PG_PORT" &&
+      [[ "$(psql_admin -d postgres -tAc "select current_setting('shared_buffers') || ' ' || current_setting('wal_compression')" 2>/dev/null)" != "1GB lz4" ]]; then
+      log "PostgreSQL (pid $pid) runs with other settings; restarting with: $pg_settings"
+      stop_pg
+      pid=""
+    elif pid_listens "$pid" "$LECTERN_PG_PORT"; then
       SVC_ACTION[postgres]=running
     else
       log "PostgreSQL (pid $pid) runs on another port; restarting on $LECTERN_PG_PORT"
@@ -68,7 +80,7 @@ start_pg() {
     check_port "$LECTERN_PG_PORT" postgres
     log "starting PostgreSQL on 127.0.0.1:$LECTERN_PG_PORT"
     if ! as_pg "$PG_BIN_DIR/pg_ctl" start -D "$PG_DIR" -l "$LOG_DIR/postgres.log" -w -t 60 -s \
-      -o "-c listen_addresses=127.0.0.1 -c port=$LECTERN_PG_PORT -c unix_socket_directories='$sock' -c max_connections=200" >&2; then
+      -o "-c listen_addresses=127.0.0.1 -c port=$LECTERN_PG_PORT -c unix_socket_directories='$sock' -c max_connections=200 $pg_settings" >&2; then
       tail -n 20 "$LOG_DIR/postgres.log" >&2
       die "PostgreSQL failed to start (log: $LOG_DIR/postgres.log)"
     fi

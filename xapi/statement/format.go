@@ -51,7 +51,12 @@ func Format(s map[string]any, format string, langs []string) map[string]any {
 // its SubStatement) an array, as xAPI requires, single Activities becoming
 // arrays of one.
 func Normalize(s map[string]any) map[string]any {
-	out := clone(s).(map[string]any)
+	return NormalizeInPlace(clone(s).(map[string]any))
+}
+
+// NormalizeInPlace is Normalize changing s itself (which it returns).
+func NormalizeInPlace(s map[string]any) map[string]any {
+	out := s
 	for st := out; st != nil; st = subStatement(st) {
 		ctx, _ := st["context"].(map[string]any)
 		kinds, _ := ctx["contextActivities"].(map[string]any)

@@ -20,15 +20,15 @@ func (c *checker) properties(v any, p jsonPath, what string, allowed []string) m
 		c.fail(p, "must be %s (a JSON object), not %s", what, kind(v))
 		return nil
 	}
-	for _, k := range sortedKeys(obj) {
-		if !slices.Contains(allowed, k) {
-			c.fail(p.key(k), "is not a property of %s%s", what, caseHint(k, allowed))
-			return nil
-		}
-		if obj[k] == nil {
-			c.fail(p.key(k), "must not be null")
-			return nil
-		}
+	k, bad := firstBad(obj, func(k string, v any) bool { return v == nil || !slices.Contains(allowed, k) })
+	switch {
+	case !bad:
+	case !slices.Contains(allowed, k):
+		c.fail(p.key(k), "is not a property of %s%s", what, caseHint(k, allowed))
+		return nil
+	default:
+		c.fail(p.key(k), "must not be null")
+		return nil
 	}
 	return obj
 }
@@ -108,11 +108,15 @@ func (c *checker) languageMap(v any, p jsonPath) {
 		c.fail(p, `must be a language map such as {"en-US": "text"}, not %s`, kind(v))
 		return
 	}
-	for _, tag := range sortedKeys(m) {
-		if !IsLangTag(tag) {
-			c.fail(p.key(tag), "is not an RFC 5646 language tag")
-			return
-		}
+	tag, bad := firstBad(m, func(k string, v any) bool {
+		_, text := v.(string)
+		return !text || !IsLangTag(k)
+	})
+	switch {
+	case !bad:
+	case !IsLangTag(tag):
+		c.fail(p.key(tag), "is not an RFC 5646 language tag")
+	default:
 		c.str(m[tag], p.key(tag))
 	}
 }
@@ -125,11 +129,8 @@ func (c *checker) extensions(v any, p jsonPath) {
 		c.fail(p, "must be an object of extensions, not %s", kind(v))
 		return
 	}
-	for _, k := range sortedKeys(m) {
-		if !IsIRI(k) {
-			c.fail(p.key(k), "is not an extension key: those are absolute IRIs")
-			return
-		}
+	if k, bad := firstBad(m, func(k string, _ any) bool { return !IsIRI(k) }); bad {
+		c.fail(p.key(k), "is not an extension key: those are absolute IRIs")
 	}
 }
 
@@ -195,6 +196,28 @@ func number(v any) (float64, bool) {
 		return n, !math.IsInf(n, 0) && !math.IsNaN(n)
 	}
 	return 0, false
+}
+
+// firstBad returns the first key of m (in key order, so that the first
+// error found is the same on every run) whose property bad reports, and
+// whether there is one. It sorts the keys only when there is.
+func firstBad(m map[string]any, bad func(k string, v any) bool) (string, bool) {
+	found := false
+	for k, v := range m {
+		if bad(k, v) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return "", false
+	}
+	for _, k := range sortedKeys(m) {
+		if bad(k, m[k]) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // sortedKeys returns the keys of m in order, so that the first error found
