@@ -221,12 +221,20 @@ var queryParams = []string{"statementId", "voidedStatementId", "agent", "verb", 
 // or a page of a query.
 func (h *Handlers) getStatements(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	// Every answer says how current it is, a refusal too.
-	through, err := h.Store.ConsistentThrough(ctx)
-	if err != nil {
-		return err
+	// Every answer says how current it is, a refusal too: a page in the
+	// same round trip as its query, any other answer on its own.
+	stamped := false
+	stamp := func(t time.Time) {
+		c.Set("X-Experience-API-Consistent-Through", t.UTC().Format(timeFormat))
+		stamped = true
 	}
-	c.Set("X-Experience-API-Consistent-Through", through.UTC().Format(timeFormat))
+	defer func() {
+		if !stamped {
+			if t, err := h.Store.ConsistentThrough(ctx); err == nil {
+				stamp(t)
+			}
+		}
+	}()
 	if err := onlyParams(c, queryParams...); err != nil {
 		return err
 	}
@@ -288,10 +296,11 @@ func (h *Handlers) getStatements(c *fiber.Ctx) error {
 	} else if a.ReadsMine() {
 		q.Credential = a.CredentialID
 	}
-	rows, err := h.Store.Statements(ctx, q)
+	rows, through, err := h.Store.Page(ctx, q)
 	if err != nil {
 		return err
 	}
+	stamp(through)
 	more := ""
 	if len(rows) > q.Limit {
 		rows = rows[:q.Limit]

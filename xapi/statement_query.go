@@ -115,11 +115,21 @@ func (q *Query) SQL() (string, []any) {
 		}
 	}
 	where = append(where, "not s.voided")
+	// Time bounds are on stored, and as stored grows with seq (writes are
+	// serialized), also on seq: the last seq stored up to a time, one
+	// look-up in (org, stored, seq), bounds the range the page is read
+	// from, so that a bound far from the newest statements reads no more
+	// than a page.
+	lastUpTo := func(t string) string {
+		return "coalesce((select t.seq from xapi_statements t where t.stored <= " + t + " order by t.stored desc, t.seq desc limit 1), 0)"
+	}
 	if q.Since != nil {
-		where = append(where, "s.stored > "+arg(*q.Since))
+		a := arg(*q.Since)
+		where = append(where, "s.stored > "+a, seq+" > "+lastUpTo(a))
 	}
 	if q.Until != nil {
-		where = append(where, "s.stored <= "+arg(*q.Until))
+		a := arg(*q.Until)
+		where = append(where, "s.stored <= "+a, seq+" <= "+lastUpTo(a))
 	}
 	if q.After != 0 {
 		op := "<"

@@ -118,26 +118,32 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 			return rows.Err()
 		})
 	}
-	// What is known of the activities the group defines: a definition
-	// merges into the one kept.
-	var defined [][16]byte
-	for id, def := range acts {
-		if def != nil {
-			defined = append(defined, digest(keyActivity, id))
-		}
+	// What is kept of the activities the group names: a definition merges
+	// into the one kept, and an activity is written only when it is new or
+	// its definition changes.
+	actKeys := make([][16]byte, 0, len(acts))
+	for id := range acts {
+		actKeys = append(actKeys, digest(keyActivity, id))
 	}
-	known := map[string]map[string]any{}
-	if len(defined) > 0 {
-		b.Queue(`select id, definition::text from xapi_activities where key = any($1::uuid[]) and definition is not null`, defined).Query(func(rows pgx.Rows) error {
+	type keptActivity struct {
+		text string // the definition as kept ("" for none)
+		def  map[string]any
+	}
+	kept := map[string]keptActivity{}
+	if len(actKeys) > 0 {
+		b.Queue(`select id, coalesce(definition::text, '') from xapi_activities where key = any($1::uuid[])`, actKeys).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id, def string
 				if err := rows.Scan(&id, &def); err != nil {
 					return err
 				}
-				var m map[string]any
-				if err := decodeJSON(def, &m); err == nil {
-					known[id] = m
+				k := keptActivity{text: def}
+				if def != "" {
+					if err := decodeJSON(def, &k.def); err != nil {
+						k.def = nil
+					}
 				}
+				kept[id] = k
 			}
 			return rows.Err()
 		})
@@ -257,27 +263,32 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 			returning id, seq)
 		insert into xapi_statement_keys (kind, key, seq, related)
 		select k.kind::"char", k.key, s.seq, k.related from unnest($6::uuid[], $7::text[], $8::uuid[], $9::bool[]) as k (id, kind, key, related)
-		join s on s.id = k.id
-		on conflict do nothing`, newIDs, stored, verbs, voids, bodies, kIDs, kKinds, kKeys, kRelated)
+		join s on s.id = k.id`, newIDs, stored, verbs, voids, bodies, kIDs, kKinds, kKeys, kRelated)
 	if len(voidTargets) > 0 {
 		b.Queue(`update xapi_statements set voided = true where id = any($1::uuid[]) and voids is null`, voidTargets)
 	}
-	if len(acts) > 0 {
-		var aKeys [][16]byte
-		var aIDs []string
-		var aDefs []*string
-		for id, def := range acts {
-			var text *string
-			if def != nil {
-				b, err := encode(mergeDefinition(known[id], def))
-				if err != nil {
-					return fmt.Errorf("activity %s: %w", id, err)
-				}
-				t := string(b)
-				text = &t
+	var aKeys [][16]byte
+	var aIDs []string
+	var aDefs []*string
+	for id, def := range acts {
+		k, ok := kept[id]
+		var text *string
+		if def != nil {
+			b, err := encode(mergeDefinition(k.def, def))
+			if err != nil {
+				return fmt.Errorf("activity %s: %w", id, err)
 			}
-			aKeys, aIDs, aDefs = append(aKeys, digest(keyActivity, id)), append(aIDs, id), append(aDefs, text)
+			if ok && string(b) == k.text {
+				continue // kept as it is
+			}
+			t := string(b)
+			text = &t
+		} else if ok {
+			continue // named again, without a definition
 		}
+		aKeys, aIDs, aDefs = append(aKeys, digest(keyActivity, id)), append(aIDs, id), append(aDefs, text)
+	}
+	if len(aKeys) > 0 {
 		b.Queue(`insert into xapi_activities (key, id, definition)
 			select * from unnest($1::uuid[], $2::text[], $3::json[])
 			on conflict (org_id, key) do update set definition = excluded.definition, updated_at = now()
@@ -443,16 +454,44 @@ func (s *Store) Statements(ctx context.Context, q *Query) ([]*StoredStatement, e
 	return out, nil
 }
 
+// consistentThrough is the time up to which every statement stored is
+// readable: now when no write is in flight, else the newest stored. It
+// tries the write lock at session level and lets go of it at once, so
+// that it is not held for the rest of a batch it opens.
+const consistentThrough = `select case when pg_try_advisory_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))
+	then case when pg_advisory_unlock(hashtext('xapi.statements'), hashtext(lectern_org()::text)) then clock_timestamp() end
+	else coalesce((select max(stored) from xapi_statements), 'epoch') end`
+
 // ConsistentThrough is the time up to which every statement stored is
-// readable: now when no write is in flight, else the newest stored.
+// readable.
 func (s *Store) ConsistentThrough(ctx context.Context) (time.Time, error) {
 	var t time.Time
-	err := s.q(ctx).QueryRow(ctx, `select case when pg_try_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))
-		then clock_timestamp() else coalesce((select max(stored) from xapi_statements), 'epoch') end`).Scan(&t)
-	if err != nil {
+	if err := s.q(ctx).QueryRow(ctx, consistentThrough).Scan(&t); err != nil {
 		return t, fmt.Errorf("consistent through: %w", err)
 	}
 	return t, nil
+}
+
+// Page runs a query (as Statements) and says how current it is
+// (ConsistentThrough, taken before the page is read), in one round trip.
+func (s *Store) Page(ctx context.Context, q *Query) ([]*StoredStatement, time.Time, error) {
+	sql, args := q.SQL()
+	var through time.Time
+	var out []*StoredStatement
+	b := &pgx.Batch{}
+	b.Queue(consistentThrough).QueryRow(func(r pgx.Row) error { return r.Scan(&through) })
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StoredStatement, error) {
+			var st StoredStatement
+			return &st, r.Scan(&st.Seq, &st.Stored, &st.Body)
+		})
+		return err
+	})
+	if err := s.q(ctx).SendBatch(ctx, b).Close(); err != nil {
+		return nil, through, fmt.Errorf("query statements: %w", err)
+	}
+	return out, through, nil
 }
 
 // Attachments reads attachment bytes by hash (those it has).
