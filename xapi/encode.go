@@ -32,8 +32,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if v == "" {
 			return append(b, '0'), nil
 		}
-		if !json.Valid([]byte(v)) {
-			return appendReflect(b, v)
+		if !isJSONNumber(string(v)) {
+			return appendReflect(b, v) // encoding/json's error
 		}
 		return append(b, v...), nil
 	case map[string]any:
@@ -72,6 +72,44 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return append(b, ']'), nil
 	}
 	return appendReflect(b, v)
+}
+
+// isJSONNumber reports whether s is a number in JSON's grammar, as
+// encoding/json checks a json.Number before writing it.
+func isJSONNumber(s string) bool {
+	digits := func(s string) string {
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+		return s
+	}
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	switch {
+	case s == "":
+		return false
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = digits(s)
+	default:
+		return false
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = digits(s[2:])
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			s = s[1:]
+			if s == "" {
+				return false
+			}
+		}
+		s = digits(s)
+	}
+	return s == ""
 }
 
 // appendReflect is encoding/json's answer for v.

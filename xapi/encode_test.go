@@ -41,6 +41,19 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	}
 	checkEncode(t, map[string]any{"b": json.Number("1.50"), "a": []any{nil, true, false, json.Number("-0"), 1.5, 3.0, 1e21},
 		"c": map[string]any{}, "d": []any{}, "e": []any(nil), "f": map[string]string{"x": "<y>"}, "g": 42})
+	// A json.Number that is no number: encoding/json refuses it, and so
+	// does encode; the numbers it accepts are written as they are.
+	for _, n := range []string{`"1"`, "[1]", "01", "1.", ".5", "1e", "1e+", "+1", "-", "1x", " 1"} {
+		if _, err := json.Marshal(json.Number(n)); err == nil {
+			t.Fatalf("encoding/json writes json.Number(%q)", n)
+		}
+		if b, err := encode(json.Number(n)); err == nil {
+			t.Errorf("encode(json.Number(%q)) = %s, want an error", n, b)
+		}
+	}
+	for _, n := range []string{"0", "-0", "12", "1.25", "-3.5e+10", "2E-3", "7e1"} {
+		checkEncode(t, json.Number(n))
+	}
 	// Every statement of the conformance suite, decoded as the LRS decodes
 	// them (numbers as written).
 	for _, v := range []string{"2.0.0", "1.0.3"} {

@@ -221,8 +221,9 @@ var queryParams = []string{"statementId", "voidedStatementId", "agent", "verb", 
 // or a page of a query.
 func (h *Handlers) getStatements(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	// Every answer says how current it is, a refusal too: a page in the
-	// same round trip as its query, any other answer on its own.
+	// Every answer says how current it is, taken before what it answers
+	// is read: a page in the same round trip as its query, one statement
+	// just before it is read, a refusal on its way out.
 	stamped := false
 	stamp := func(t time.Time) {
 		c.Set("X-Experience-API-Consistent-Through", t.UTC().Format(timeFormat))
@@ -271,6 +272,11 @@ func (h *Handlers) getStatements(c *fiber.Ctx) error {
 		if !statement.IsUUID(single) {
 			return bad("statement id %q is not a UUID", single)
 		}
+		through, err := h.Store.ConsistentThrough(ctx)
+		if err != nil {
+			return err
+		}
+		stamp(through)
 		st, err := h.Store.Statement(ctx, strings.ToLower(single), voided)
 		if err != nil {
 			return err

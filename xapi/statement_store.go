@@ -45,7 +45,10 @@ func (s *Statement) Verb() string {
 
 // lockStatements serializes the statement writes of one organization,
 // so that seq and stored grow in commit order.
-const lockStatements = `pg_advisory_xact_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))`
+const lockStatements = `pg_advisory_xact_lock(` + statementsLock + `)`
+
+// statementsLock is the key of that lock: one per organization.
+const statementsLock = `hashtext('xapi.statements'), hashtext(lectern_org()::text)`
 
 // WriteStatements stores a batch in the transaction the context carries:
 // a statement whose id is stored already with the same content is
@@ -167,14 +170,14 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 					return err
 				}
 				if !same {
-					w.err = fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+					w.err = conflict(st.ID)
 					break
 				}
 				continue
 			}
 			if prev, ok := taken[st.ID]; ok {
 				if !attach.Equivalent(prev.Received, st.Received) {
-					w.err = fmt.Errorf("statement %s is stored already with other content: %w", st.ID, ErrConflict)
+					w.err = conflict(st.ID)
 					break
 				}
 				continue
@@ -315,6 +318,11 @@ func (s *Store) writeGroup(ctx context.Context, ws []*pendingWrite) error {
 	return nil
 }
 
+// conflict is the error of a write that gives a stored id other content.
+func conflict(id string) error {
+	return fmt.Errorf("statement %s is stored already with other content: %w", id, ErrConflict)
+}
+
 // uuidBytes is a statement id (validated already) as 16 bytes.
 func uuidBytes(id string) [16]byte {
 	u, _ := uuid.Parse(id)
@@ -444,22 +452,25 @@ func (s *Store) Statements(ctx context.Context, q *Query) ([]*StoredStatement, e
 	if err != nil {
 		return nil, fmt.Errorf("query statements: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StoredStatement, error) {
-		var st StoredStatement
-		return &st, r.Scan(&st.Seq, &st.Stored, &st.Body)
-	})
+	out, err := pgx.CollectRows(rows, scanStored)
 	if err != nil {
 		return nil, fmt.Errorf("query statements: %w", err)
 	}
 	return out, nil
 }
 
+// scanStored reads a row of a query's page (Query.SQL).
+func scanStored(r pgx.CollectableRow) (*StoredStatement, error) {
+	var st StoredStatement
+	return &st, r.Scan(&st.Seq, &st.Stored, &st.Body)
+}
+
 // consistentThrough is the time up to which every statement stored is
 // readable: now when no write is in flight, else the newest stored. It
 // tries the write lock at session level and lets go of it at once, so
 // that it is not held for the rest of a batch it opens.
-const consistentThrough = `select case when pg_try_advisory_lock(hashtext('xapi.statements'), hashtext(lectern_org()::text))
-	then case when pg_advisory_unlock(hashtext('xapi.statements'), hashtext(lectern_org()::text)) then clock_timestamp() end
+const consistentThrough = `select case when pg_try_advisory_lock(` + statementsLock + `)
+	then case when pg_advisory_unlock(` + statementsLock + `) then clock_timestamp() end
 	else coalesce((select max(stored) from xapi_statements), 'epoch') end`
 
 // ConsistentThrough is the time up to which every statement stored is
@@ -482,10 +493,7 @@ func (s *Store) Page(ctx context.Context, q *Query) ([]*StoredStatement, time.Ti
 	b.Queue(consistentThrough).QueryRow(func(r pgx.Row) error { return r.Scan(&through) })
 	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		var err error
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StoredStatement, error) {
-			var st StoredStatement
-			return &st, r.Scan(&st.Seq, &st.Stored, &st.Body)
-		})
+		out, err = pgx.CollectRows(rows, scanStored)
 		return err
 	})
 	if err := s.q(ctx).SendBatch(ctx, b).Close(); err != nil {

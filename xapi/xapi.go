@@ -107,9 +107,10 @@ type Handlers struct {
 // Register mounts the LRS on r (the /xapi group). mw run after the
 // caller is known and before the resource: the app's rate limit and its
 // tenant transaction (auth.Tenant, which commits when the answer is below
-// 400; statement writes commit on their own, see OwnTransaction). Every resource also takes POST, the alternate request syntax of
-// 1.0.3 (a POST standing for another method), which is answered by the
-// handler of the method it names at the end of the same chain.
+// 400; statement writes commit on their own, see OwnTransaction). Every
+// resource also takes POST, the alternate request syntax of 1.0.3 (a POST
+// standing for another method), which is answered by the handler of the
+// method it names at the end of the same chain.
 func (h *Handlers) Register(r fiber.Router, mw ...fiber.Handler) {
 	h.routes = h.resources()
 	r.Get("/about", h.about)
@@ -139,8 +140,13 @@ func (h *Handlers) Register(r fiber.Router, mw ...fiber.Handler) {
 // (Store.Commit). The app's tenant middleware skips them.
 func OwnTransaction(c *fiber.Ctx) bool {
 	m := c.Method()
-	return (m == fiber.MethodPost || m == fiber.MethodPut) &&
-		strings.Trim(strings.TrimPrefix(c.Path(), Prefix), "/") == "statements"
+	return (m == fiber.MethodPost || m == fiber.MethodPut) && resourceName(c) == "statements"
+}
+
+// resourceName is the LRS resource a request names ("statements",
+// "activities/state", ...).
+func resourceName(c *fiber.Ctx) string {
+	return strings.Trim(strings.TrimPrefix(c.Path(), Prefix), "/")
 }
 
 // resource is one xAPI resource's handlers by method (HEAD is GET
@@ -168,7 +174,7 @@ func (h *Handlers) documentResource(k docKind) resource {
 }
 
 func (h *Handlers) dispatch(c *fiber.Ctx) error {
-	name := strings.Trim(strings.TrimPrefix(c.Path(), Prefix), "/")
+	name := resourceName(c)
 	res, ok := h.routes[name]
 	if !ok {
 		return httpapp.Errorf(fiber.StatusNotFound, "not_found", "the LRS has no resource %q", name)

@@ -61,10 +61,11 @@ start_pg() {
   # memory, fewer checkpoints (each makes the next write of every page log
   # the whole page), and those full pages compressed. Durability is the
   # default one (fsync, synchronous_commit, full_page_writes all on).
-  local pg_settings="-c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=lz4"
+  local shared_buffers=1GB wal_compression=lz4
+  local pg_settings="-c shared_buffers=$shared_buffers -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=$wal_compression"
   if pid="$(pg_pid)"; then
     if pid_listens "$pid" "$LECTERN_PG_PORT" &&
-      [[ "$(psql_admin -d postgres -tAc "select current_setting('shared_buffers') || ' ' || current_setting('wal_compression')" 2>/dev/null)" != "1GB lz4" ]]; then
+      [[ "$(psql_admin -d postgres -tAc "select current_setting('shared_buffers') || ' ' || current_setting('wal_compression')" 2>/dev/null)" != "$shared_buffers $wal_compression" ]]; then
       log "PostgreSQL (pid $pid) runs with other settings; restarting with: $pg_settings"
       stop_pg
       pid=""
