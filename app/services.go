@@ -56,7 +56,7 @@ func Connect(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Servic
 	if err != nil {
 		return fail(err)
 	}
-	if err := bs.EnsureBucket(ctx); err != nil {
+	if err := bs.EnsureBucket(ctx, cfg.OriginSecret); err != nil {
 		return fail(fmt.Errorf("prepare bucket %s at %s: %w", cfg.S3Bucket, cfg.S3Endpoint, err))
 	}
 	if org, err := identity.NewStore(nil, db).Bootstrap(ctx, cfg.AdminToken); err != nil {

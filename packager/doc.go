@@ -15,6 +15,10 @@
 //   - HLSMaster, HLSMedia and DASHManifest are pure functions of []TrackInfo
 //     that return typed manifests (grafov/m3u8, Eyevinn/dash-mpd), serialised
 //     only at the edge. Golden tests exercise them without ffmpeg.
+//   - SegmentLimit, GatedMaster, GatedMediaPlaylist and GatedMPD (gate.go)
+//     rewrite the published manifests for one gated learner: cut after a
+//     segment limit, with absolute segment URLs under the learner's gated
+//     CDN base. Pure functions of the published bytes.
 //
 // Segmenting: a video segment starts at every sync sample whose presentation
 // time (relative to the first sample) reaches the next multiple of

@@ -57,6 +57,7 @@ MINIO_ENV_FILE="$DATA_DIR/minio.env"
 ADMIN_TOKEN_FILE="$DATA_DIR/admin-token"
 ADMIN_PASSWORD_FILE="$DATA_DIR/admin-password"
 MEDIA_SECRET_FILE="$DATA_DIR/media-secret"
+ORIGIN_SECRET_FILE="$DATA_DIR/origin-secret"
 PG_SOCKET_DIR="$RUN_DIR/pg-socket"
 PG_BIN_DIR="${LECTERN_PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
 LECTERN_BIN="${LECTERN_BIN:-$REPO_ROOT/bin/lectern}"
@@ -152,13 +153,17 @@ _have_cmd() {
   case "$1" in
     pg15) [[ -x "$PG_BIN_DIR/pg_ctl" && -x "$PG_BIN_DIR/initdb" && -x "$PG_BIN_DIR/postgres" ]] ;;
     fonts-dejavu) [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] ;;
+    njs-module) [[ -e "$NGINX_JS_MODULE" ]] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
 
+# nginx's njs module (gated media check); nginx.conf.tmpl load_modules this path.
+NGINX_JS_MODULE=/usr/lib/nginx/modules/ngx_http_js_module.so
+
 # Runtime commands for the stack itself.
 RUNTIME_CMDS=(curl:curl ss:iproute2 ffmpeg:ffmpeg ffprobe:ffmpeg pg15:postgresql-15 psql:postgresql-client-15
-  redis-server:redis-server redis-cli:redis-tools nginx:nginx)
+  redis-server:redis-server redis-cli:redis-tools nginx:nginx njs-module:libnginx-mod-http-js)
 TEST_CMDS=(chromium:chromium gcc:gcc)
 BENCH_CMDS=(espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core wrk:wrk hyperfine:hyperfine)
 

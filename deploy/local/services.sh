@@ -258,16 +258,29 @@ render_nginx_conf() {
     ensure_traversable "$u" "$NGINX_DIR/cache"
   fi
   ensure_media_secret
+  ensure_origin_secret
+  # edge.js (the njs gated-segment check) sits next to nginx.conf, which
+  # imports it by absolute path; a changed script counts as a changed config.
+  local js_changed=1
+  if [[ -f "$NGINX_DIR/edge.js" ]] && cmp -s "$LOCAL_DIR/edge.js" "$NGINX_DIR/edge.js"; then
+    js_changed=0
+  else
+    cp -f "$LOCAL_DIR/edge.js" "$NGINX_DIR/edge.js.new"
+    mv -f "$NGINX_DIR/edge.js.new" "$NGINX_DIR/edge.js"
+  fi
   sed -e "s|\${LECTERN_CDN_PORT}|$(_sed_esc "$LECTERN_CDN_PORT")|g" \
     -e "s|\${LECTERN_MEDIA_SECRET}|$(_sed_esc "$MEDIA_SECRET")|g" \
+    -e "s|\${LECTERN_ORIGIN_SECRET}|$(_sed_esc "$ORIGIN_SECRET")|g" \
     -e "s|\${LECTERN_MINIO_PORT}|$(_sed_esc "$LECTERN_MINIO_PORT")|g" \
     -e "s|\${LECTERN_S3_BUCKET}|$(_sed_esc "$LECTERN_S3_BUCKET")|g" \
     -e "s|\${NGINX_DIR}|$(_sed_esc "$NGINX_DIR")|g" \
+    -e "s|\${NGINX_JS_MODULE}|$(_sed_esc "$NGINX_JS_MODULE")|g" \
     -e "s|\${RUN_DIR}|$(_sed_esc "$RUN_DIR")|g" \
     -e "s|\${NGINX_USER_DIRECTIVE}|$(_sed_esc "$user_directive")|g" \
     "$NGINX_TMPL" >"$NGINX_CONF.new"
   if [[ -f "$NGINX_CONF" ]] && cmp -s "$NGINX_CONF" "$NGINX_CONF.new"; then
     rm -f "$NGINX_CONF.new"
+    ((js_changed)) && return 0
     return 1
   fi
   mv -f "$NGINX_CONF.new" "$NGINX_CONF"
@@ -359,9 +372,15 @@ ensure_admin_token() {
 # share to sign media URLs.
 ensure_media_secret() { MEDIA_SECRET="$(secret_file "$MEDIA_SECRET_FILE" 32)"; }
 
+# ensure_origin_secret: the secret nginx sends MinIO as its Referer; the
+# bucket policy (lectern migrate, internal/blob) lets anonymous requests read
+# media/ only with it, so the origin answers the CDN and nobody else.
+ensure_origin_secret() { ORIGIN_SECRET="$(secret_file "$ORIGIN_SECRET_FILE" 32)"; }
+
 write_env_file() {
   ensure_admin_token
   ensure_media_secret
+  ensure_origin_secret
   ensure_minio_creds
   local pgurl="postgres://lectern@127.0.0.1:$LECTERN_PG_PORT"
   (
@@ -381,6 +400,7 @@ export LECTERN_S3_BUCKET=$LECTERN_S3_BUCKET
 export LECTERN_CDN_URL=http://127.0.0.1:$LECTERN_CDN_PORT
 export LECTERN_ADMIN_TOKEN=$ADMIN_TOKEN
 export LECTERN_MEDIA_SECRET=$MEDIA_SECRET
+export LECTERN_ORIGIN_SECRET=$ORIGIN_SECRET
 export LECTERN_DATA_DIR='$DATA_DIR'
 export LECTERN_SCRATCH_DIR='$SCRATCH_DIR'
 EOF

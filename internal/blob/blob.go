@@ -1,10 +1,11 @@
 // Package blob is Lectern's object store: one bucket on S3/MinIO holding
-// private sources under uploads/ and public media under media/ (served
-// through the CDN).
+// private sources under uploads/ and published media under media/, which
+// only the CDN may read (EnsureBucket) and learners fetch through it.
 package blob
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,10 +72,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// EnsureBucket creates the bucket if needed, makes media/ anonymously
-// readable (the CDN fetches it without credentials; sources stay private)
-// and lets browsers fetch media from any origin.
-func (s *Store) EnsureBucket(ctx context.Context) error {
+// EnsureBucket creates the bucket if needed, sets its media read policy and
+// lets browsers fetch media from any origin.
+//
+// Nothing in the bucket is readable anonymously, with one exception: the
+// CDN. With an originSecret, the bucket policy (MediaPolicy) lets an
+// anonymous GET of media/* through only when its Referer header is that
+// secret, which the CDN (deploy/local/nginx.conf.tmpl) sets on every
+// request it makes to the origin; anyone else reaching the store directly
+// gets 403, so media is served only through the edge's signature and gating
+// checks. Without one, the bucket has no policy at all: the CDN must
+// authenticate to the store itself. Either way a policy set before (the
+// anonymous read of media/* older versions set) is replaced.
+func (s *Store) EnsureBucket(ctx context.Context, originSecret string) error {
 	ok, err := s.core.BucketExists(ctx, s.bucket)
 	if err != nil {
 		return fmt.Errorf("bucket exists: %w", err)
@@ -84,9 +94,12 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 			return fmt.Errorf("make bucket: %w", err)
 		}
 	}
-	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/%s*"]}]}`, s.bucket, MediaPrefix)
-	if err := s.core.Client.SetBucketPolicy(ctx, s.bucket, policy); err != nil {
-		return fmt.Errorf("set bucket policy: %w", err)
+	if err := s.core.Client.SetBucketPolicy(ctx, s.bucket, MediaPolicy(s.bucket, originSecret)); err != nil {
+		var er minio.ErrorResponse
+		// Removing a policy that is not there is done.
+		if originSecret != "" || !errors.As(err, &er) || er.Code != "NoSuchBucketPolicy" {
+			return fmt.Errorf("set bucket policy: %w", err)
+		}
 	}
 	cfg := cors.NewConfig([]cors.Rule{{
 		AllowedOrigin: []string{"*"},
@@ -104,6 +117,37 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// MediaPolicy is the bucket policy EnsureBucket sets: s3:GetObject on
+// media/* for requests carrying Referer: originSecret, nothing else ("",
+// no policy, without a secret). aws:Referer is one of the condition keys
+// MinIO evaluates for anonymous requests (the edge test checks that it does).
+func MediaPolicy(bucket, originSecret string) string {
+	if originSecret == "" {
+		return ""
+	}
+	type statement struct {
+		Sid       string
+		Effect    string
+		Principal map[string][]string
+		Action    []string
+		Resource  []string
+		Condition map[string]map[string][]string
+	}
+	// Strings, slices and maps of strings: Marshal cannot fail.
+	b, _ := json.Marshal(struct {
+		Version   string
+		Statement []statement
+	}{"2012-10-17", []statement{{
+		Sid:       "CDNReadsMedia",
+		Effect:    "Allow",
+		Principal: map[string][]string{"AWS": {"*"}},
+		Action:    []string{"s3:GetObject"},
+		Resource:  []string{"arn:aws:s3:::" + bucket + "/" + MediaPrefix + "*"},
+		Condition: map[string]map[string][]string{"StringEquals": {"aws:Referer": {originSecret}}},
+	}}})
+	return string(b)
 }
 
 // NewMultipart starts a multipart upload of key.

@@ -8,7 +8,16 @@
 // video's whole prefix, media/<video>/, so the relative URIs inside HLS
 // playlists, the DASH MPD and the thumbnails track resolve under the same
 // signed path; it cannot be moved to another video, and it expires. The API
-// hands signed URLs only to callers allowed to watch the video.
+// hands these whole-video URLs only to the video's staff.
+//
+// Learners get gated URLs instead (Signer.Gated, gated.go),
+//
+//	<base>/g/<expires>/<signature>/<learner>/<limit>/media/<video>/<encode>/<rendition>/seg-NNNNN.m4s
+//
+// bound to one learner, one encode and a segment limit, short-lived, and
+// good only for init and media segments up to the limit; the API serves
+// that learner's manifests itself, cut at the limit, with absolute segment
+// URLs under the gated base (packager.GatedMediaPlaylist, GatedMPD).
 package cdn
 
 import (
@@ -26,8 +35,11 @@ import (
 type Signer struct {
 	Base   string // the CDN origin, no trailing slash
 	Secret string
-	TTL    time.Duration
-	Clock  clock.Clock
+	TTL    time.Duration // staff URLs (URL), rounded up to the hour
+	// GatedTTL is how long a learner's gated URLs (Gated) live, rounded up
+	// to the minute; zero is DefaultGatedTTL.
+	GatedTTL time.Duration
+	Clock    clock.Clock
 }
 
 // URL returns the URL of an object key under the media prefix

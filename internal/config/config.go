@@ -20,6 +20,7 @@ type Config struct {
 	CDNURL         string
 	MediaSecret    string
 	MediaURLTTL    time.Duration
+	OriginSecret   string
 	DatabaseURL    string
 	DBMaxConns     int32
 	RedisAddr      string
@@ -84,6 +85,7 @@ var Vars = []Var{
 	{"LECTERN_CDN_URL", "http://127.0.0.1:8081", "absolute URL of the CDN in front of the media bucket"},
 	{"LECTERN_MEDIA_SECRET", "", "secret the CDN checks media URLs against (nginx secure_link); empty leaves media URLs unsigned (the local stack generates one)"},
 	{"LECTERN_MEDIA_URL_TTL", "6h", "how long a signed media URL stays valid (rounded up to the hour)"},
+	{"LECTERN_ORIGIN_SECRET", "", "Referer the CDN sends the object store; lectern migrate sets a bucket policy letting only requests with it read media/ (empty: no anonymous read at all; the local stack generates one)"},
 	{"LECTERN_DATABASE_URL", "postgres://lectern@127.0.0.1:5433/lectern?sslmode=disable", "PostgreSQL connection string"},
 	{"LECTERN_DB_MAX_CONNS", "10", "upper bound of the PostgreSQL connection pool per process"},
 	{"LECTERN_REDIS_ADDR", "127.0.0.1:6380", "Redis address (asynq queue)"},
@@ -141,6 +143,7 @@ func load(getenv func(string) string) (*Config, error) {
 		CDNURL:         strings.TrimRight(p.str("LECTERN_CDN_URL"), "/"),
 		MediaSecret:    p.str("LECTERN_MEDIA_SECRET"),
 		MediaURLTTL:    p.dur("LECTERN_MEDIA_URL_TTL"),
+		OriginSecret:   p.str("LECTERN_ORIGIN_SECRET"),
 		DatabaseURL:    p.str("LECTERN_DATABASE_URL"),
 		DBMaxConns:     int32(p.int("LECTERN_DB_MAX_CONNS", 1, 1000)),
 		RedisAddr:      p.str("LECTERN_REDIS_ADDR"),

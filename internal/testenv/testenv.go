@@ -135,7 +135,7 @@ func BucketAt(t testing.TB, endpoint string) *blob.Store {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := s.EnsureBucket(ctx); err != nil {
+	if err := s.EnsureBucket(ctx, ""); err != nil {
 		t.Fatalf("create bucket on %s: %v", endpoint, err)
 	}
 	t.Cleanup(func() {
