@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/lectern/lectern/assessments"
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/enrollments"
 	"github.com/lectern/lectern/identity"
@@ -62,7 +63,7 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		JSONBodyLimit: cfg.JSONBodyLimit,
 		Streamed:      []string{"/api/v1/uploads/"},
 		BulkBodyLimit: cfg.BulkBodyLimit,
-		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, webhooks.Errors, xapi.Errors),
+		Errors:        slices.Concat(videos.Errors, identity.Errors, courses.Errors, enrollments.Errors, assessments.Errors, webhooks.Errors, xapi.Errors),
 		BodyTimeout:   cfg.BodyTimeout, BodyMinRate: cfg.BodyMinRate,
 		RequestTimeout: cfg.RequestTimeout, PartTimeout: cfg.PartTimeout,
 	})
@@ -153,6 +154,16 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 		lrsLimit = append(lrsLimit, limiter.Middleware(log))
 	}
 	xh.Register(app.Group(xapi.Prefix), append(lrsLimit, auth.Tenant(d.Tenant, xapi.OwnTransaction))...)
+
+	// Checkpoints, attempts and gated playback: they read lessons and
+	// progress, and derive watching from what learners send the LRS.
+	ah := &assessments.Handlers{DB: d.Tenant, Store: assessments.NewStore(d.Tenant), Courses: authoring,
+		Progress: &enrollments.Progress{Store: learning, Courses: authoring}, LRS: lrs, Objects: d.Blob,
+		Log: log, Clock: d.Clock,
+		Settings: assessments.Settings{PublicURL: cfg.PublicURL, Secret: cfg.MediaSecret, Media: media}}
+	ah.Register(v1)
+	ah.RegisterMedia(app)
+	xh.Observer = ah.Observe
 
 	page := func(name string) fiber.Handler {
 		return func(c *fiber.Ctx) error {

@@ -76,6 +76,20 @@ var matrix = []route{
 	{"GET", "/api/v1/courses/{course}/instructors", "", "200 200 403 403 401", "404 404 404 404 401"},
 	{"POST", "/api/v1/courses/{course}/instructors", `{"user_id":"{user:instructor2}"}`, "201 201 403 403 401", "404 404 404 404 401"},
 	{"DELETE", "/api/v1/courses/{course}/instructors/{user:coinstructor}", "", "204 204 403 403 401", "404 404 404 404 401"},
+	// Checkpoints, policy and analytics: the course's staff. Playback: the
+	// enrolled learner and staff (the fixture's video has no published
+	// files, so an allowed caller gets 409 not_ready). Attempts: the
+	// enrolled learner; staff preview (graded, not stored).
+	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints", "", "200 200 403 403 401", "404 404 404 404 401"},
+	{"POST", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints", `{"at":5,"questions":[{"type":"true_false","prompt":"Sure?","options":[{"text":"True","correct":true},{"text":"False"}]}]}`, "201 201 403 403 401", "404 404 404 404 401"},
+	{"PATCH", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints/{checkpoint}", `{"at":12,"must_pass":false}`, "200 200 403 403 401", "404 404 404 404 401"},
+	{"DELETE", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints/{checkpoint}", "", "204 204 403 403 401", "404 404 404 404 401"},
+	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/policy", "", "200 200 403 403 401", "404 404 404 404 401"},
+	{"PUT", "/api/v1/courses/{course}/lessons/{lesson}/policy", `{"navigation":"no_skip_ahead","max_speed":1.5,"completion_threshold":0.8,"mastery_score":0.5}`, "200 200 403 403 401", "404 404 404 404 401"},
+	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/analytics", "", "200 200 403 403 401", "404 404 404 404 401"},
+	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/playback", "", "409 409 409 403 401", "404 404 404 404 401"},
+	{"POST", "/api/v1/checkpoints/{checkpoint}/attempts", `{"answers":[{"question_id":"q1","response":"b"}]}`, "200 200 200 403 401", "404 404 404 404 401"},
+	{"GET", "/play/{uuid}/*", "", "403 403 403 403 403", "403 403 403 403 403"},
 	// Progress: the enrolled learner's own; ops never.
 	{"GET", "/api/v1/courses/{course}/progress", "", "403 403 200 403 401", "404 404 404 403 401"},
 	{"POST", "/api/v1/courses/{course}/lessons/{lesson}/progress", `{"status":"in_progress"}`, "403 403 200 403 401", "404 404 404 403 401"},

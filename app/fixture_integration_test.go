@@ -103,7 +103,7 @@ func fresh(t *testing.T, db *pgxpool.Pool, o *org) res {
 	t.Helper()
 	ctx := context.Background()
 	r := res{}
-	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token, xapiCred, xapiForward string
+	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token, xapiCred, xapiForward, checkpoint string
 	_, tokHash := auth.NewSecret()
 	err := db.QueryRow(ctx, `
 with v as (insert into videos (id, org_id, title, status, source_key, source_size, owner_id, duration, width, height, ready_at)
@@ -134,18 +134,20 @@ en2 as (insert into enrollments (org_id, course_id, user_id, source) select $1, 
 wh as (insert into webhooks (org_id, url, secret, events) values ($1, 'http://127.0.0.1:9/hook', 'whsec_x', '{enrollment.created}') returning id),
 tk as (insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1, $5, 'api', 'spare', $6, '{courses:read}') returning id),
 xc as (insert into xapi_credentials (org_id, name, key, secret_hash, scopes) values ($1, 'LMS', 'lrk_' || gen_random_uuid(), '\x00', '{all}') returning id),
-xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning id)
-select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id, xc.id, xf.id,
+xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning id),
+cp as (insert into checkpoints (org_id, course_id, lesson_id, at, required, must_pass, questions)
+       select $1, c.id, l1.id, 10, true, true, '[{"id":"q1","type":"single_choice","prompt":"Which?","points":1,"options":[{"id":"a","text":"A","correct":false},{"id":"b","text":"B","correct":true}]}]' from c, l1 returning id)
+select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id, xc.id, xf.id, cp.id,
        (select count(*) from ci) + (select count(*) from en) + (select count(*) from en2) + (select count(*) from gm) + (select count(*) from vu)
-from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk, xc, xf`,
+from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk, xc, xf, cp`,
 		o.ID, o.Users["instructor"], o.Users["coinstructor"], o.Users["learner"], o.Users["admin"], tokHash).
-		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, &xapiCred, &xapiForward, new(int))
+		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, &xapiCred, &xapiForward, &checkpoint, new(int))
 	if err != nil {
 		t.Fatalf("fixture resources in %s: %v", o.Slug, err)
 	}
 	for k, v := range map[string]string{"course": course, "draft": draft, "course2": course2, "module": m1, "module2": m2,
 		"lesson": l1, "lesson2": l2, "video": video, "encode": encode, "encode2": encode2, "group": group, "group2": group2, "rule": rule,
-		"webhook": webhook, "token": token, "xapicred": xapiCred, "xapiforward": xapiForward, "org": o.ID, "uuid": uuid.NewString()} {
+		"webhook": webhook, "token": token, "xapicred": xapiCred, "xapiforward": xapiForward, "checkpoint": checkpoint, "org": o.ID, "uuid": uuid.NewString()} {
 		r[k] = v
 	}
 	for k, v := range o.Users {

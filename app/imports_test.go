@@ -96,7 +96,17 @@ func TestImportsPointDownwards(t *testing.T) {
 		{"courses", func(dep string) bool { return dep != "enrollments" && !under(dep, "app") },
 			"enrollments depends on courses, never the reverse"},
 	}
-	for _, domain := range []string{"identity", "courses", "enrollments", "videos", "webhooks", "worker", "transcode", "packager", "client", "player"} {
+	// The assessments build on courses, enrollments and the LRS; none of
+	// them knows the assessments.
+	for _, below := range []string{"courses", "enrollments", "xapi", "videos"} {
+		rules = append(rules, struct {
+			from string
+			may  func(dep string) bool
+			why  string
+		}{below, func(dep string) bool { return !under(dep, "assessments") },
+			"assessments builds on " + below + ", never the reverse (hand it a func or an interface instead)"})
+	}
+	for _, domain := range []string{"identity", "courses", "enrollments", "assessments", "xapi", "videos", "webhooks", "worker", "transcode", "packager", "client", "player"} {
 		rules = append(rules, struct {
 			from string
 			may  func(dep string) bool

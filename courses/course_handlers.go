@@ -145,12 +145,18 @@ func (h *Handlers) present(ctx context.Context, r *Relation) (*Course, error) {
 	if course.Modules, err = h.Store.Outline(ctx, r.CourseID, true); err != nil {
 		return nil, err
 	}
+	// Media URLs come only from a lesson's playback, to those allowed to
+	// watch, for what they have unlocked: learners get none here, and a
+	// text lesson's body only once they may open it.
+	bodies := map[string]string{}
 	for _, m := range course.Modules {
 		for _, l := range m.Lessons {
-			if !r.CanEdit() {
-				l.Body = nil
+			if r.CanEdit() {
+				h.presentVideo(l)
+				continue
 			}
-			h.presentVideo(l)
+			bodies[l.ID] = l.BodyHTML
+			l.Body, l.BodyHTML = nil, ""
 		}
 	}
 	if r.Enrolled() {
@@ -167,6 +173,9 @@ func (h *Handlers) present(ctx context.Context, r *Relation) (*Course, error) {
 			for _, l := range m.Lessons {
 				s := byID[l.ID]
 				l.Progress, l.Locked = s.Status, &s.Locked
+				if !s.Locked && !r.CanEdit() {
+					l.BodyHTML = bodies[l.ID]
+				}
 			}
 		}
 	}

@@ -1,8 +1,6 @@
 package enrollments
 
 import (
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lectern/lectern/courses"
@@ -74,43 +72,9 @@ func (h *Handlers) postProgress(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	me := auth.From(ctx).UserID
-	if _, err := h.Store.LockEnrollment(ctx, r.CourseID, me); err != nil {
-		return err
-	}
-	modules, err := h.Courses.Outline(ctx, r.CourseID, false)
+	p, err := (&Progress{Store: h.Store, Courses: h.Courses}).record(ctx, r.CourseID, lessonID, me, *req.Status, true)
 	if err != nil {
 		return err
 	}
-	statuses, err := h.Store.LessonStatuses(ctx, r.CourseID, me)
-	if err != nil {
-		return err
-	}
-	var state *courses.LessonState
-	before := courses.ComputeProgress(modules, statuses)
-	for i := range before.Lessons {
-		if before.Lessons[i].LessonID == lessonID {
-			state = &before.Lessons[i]
-		}
-	}
-	switch {
-	case state == nil:
-		return fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
-	case state.Status == courses.Completed:
-		// Nothing to record: completed never goes back.
-	case state.Locked:
-		return fmt.Errorf("lesson %s is locked until its prerequisites are completed: %w", lessonID, ErrLocked)
-	default:
-		if err := h.Store.RecordProgress(ctx, r.CourseID, lessonID, me, *req.Status); err != nil {
-			return err
-		}
-		statuses[lessonID] = *req.Status
-	}
-	p := courses.ComputeProgress(modules, statuses)
-	p.CourseID = r.CourseID
-	st, err := h.Store.StoreProgress(ctx, r.CourseID, me, p.Percent)
-	if err != nil {
-		return err
-	}
-	p.Status, p.CompletedAt = st.Status, st.CompletedAt
 	return c.JSON(p)
 }

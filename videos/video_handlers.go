@@ -70,7 +70,8 @@ func (h *Handlers) getVideo(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	if p := auth.From(ctx); !p.Has(auth.Admin, auth.Instructor, auth.Ops) {
+	staff := auth.From(ctx).Has(auth.Admin, auth.Instructor, auth.Ops)
+	if p := auth.From(ctx); !staff {
 		ok := false
 		if h.Watchable != nil {
 			if ok, err = h.Watchable(ctx, p.UserID, id); err != nil {
@@ -84,6 +85,11 @@ func (h *Handlers) getVideo(c *fiber.Ctx) error {
 	v, err := h.videoJSON(ctx, id)
 	if err != nil {
 		return err
+	}
+	if !staff {
+		// A learner watches through a lesson's playback, which gates the
+		// media: the video's own URLs are staff's.
+		v.HLS, v.DASH, v.Poster, v.Thumbnails = nil, nil, nil, nil
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(v)

@@ -160,18 +160,28 @@ func (r *Recorder) authority() map[string]any {
 // statement is the statement of an event (nil for the events the record
 // does not hold).
 func (r *Recorder) statement(e recordedEvent) (*Statement, error) {
+	var p struct {
+		CourseID string    `json:"course_id"`
+		LessonID string    `json:"lesson_id"`
+		UserID   string    `json:"user_id"`
+		XAPI     *Recorded `json:"xapi"`
+	}
 	switch e.typ {
 	case "enrollment.created", "lesson.completed", "course.completed":
+		if err := json.Unmarshal(e.payload, &p); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, nil
-	}
-	var p struct {
-		CourseID string `json:"course_id"`
-		LessonID string `json:"lesson_id"`
-		UserID   string `json:"user_id"`
-	}
-	if err := json.Unmarshal(e.payload, &p); err != nil {
-		return nil, err
+		// Another domain's statement, when its event carries one.
+		if !json.Valid(e.payload) || !strings.Contains(string(e.payload), `"xapi"`) {
+			return nil, nil
+		}
+		if err := json.Unmarshal(e.payload, &p); err != nil {
+			return nil, err
+		}
+		if p.XAPI == nil || p.XAPI.Verb == "" || p.XAPI.Object == nil {
+			return nil, nil
+		}
 	}
 	if p.CourseID == "" || p.UserID == "" {
 		return nil, errors.New("no course or learner")
@@ -204,6 +214,24 @@ func (r *Recorder) statement(e recordedEvent) (*Statement, error) {
 		s["object"] = activity(LessonIRI(r.PublicURL, p.CourseID, p.LessonID), ActivityLesson, e.lesson)
 		s["result"] = map[string]any{"completion": true}
 		ctx["contextActivities"] = map[string]any{"parent": []any{course}}
+	default:
+		s["verb"] = verb(p.XAPI.Verb, p.XAPI.Display)
+		s["object"] = p.XAPI.Object
+		if p.XAPI.Result != nil {
+			s["result"] = p.XAPI.Result
+		}
+		ca := map[string]any{"grouping": []any{course}}
+		var parents []any
+		for _, id := range p.XAPI.Parent {
+			parents = append(parents, map[string]any{"objectType": "Activity", "id": id})
+		}
+		if p.LessonID != "" {
+			parents = append(parents, activity(LessonIRI(r.PublicURL, p.CourseID, p.LessonID), ActivityLesson, e.lesson))
+		}
+		if len(parents) > 0 {
+			ca["parent"] = parents
+		}
+		ctx["contextActivities"] = ca
 	}
 	s["context"] = ctx
 	// Through the same encoding as a client's, so the stored form is one.
@@ -217,6 +245,20 @@ func (r *Recorder) statement(e recordedEvent) (*Statement, error) {
 	}
 	st := &Statement{ID: s["id"].(string), Body: body, Received: body}
 	return st, nil
+}
+
+// Recorded is a statement another domain has the record hold, carried
+// by its event's payload as "xapi" (with the payload's course_id, user_id
+// and lesson_id): the verb, the object and the result, which only that
+// domain can build (an answered question's interaction and key). The
+// recorder adds the actor, timestamp, authority, registration and the
+// context: the course as grouping, the lesson and Parent as parents.
+type Recorded struct {
+	Verb    string         `json:"verb"`
+	Display string         `json:"display"`
+	Object  map[string]any `json:"object"`
+	Result  map[string]any `json:"result,omitempty"`
+	Parent  []string       `json:"parent,omitempty"`
 }
 
 func verb(id, display string) map[string]any {

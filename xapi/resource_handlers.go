@@ -41,6 +41,11 @@ func (h *Handlers) getActivity(c *fiber.Ctx) error {
 	def, err := h.Store.Activity(c.UserContext(), id)
 	switch {
 	case err == nil:
+		if AccessFrom(c.UserContext()).Learner != nil {
+			if def, err = withoutKeys(def); err != nil {
+				return err
+			}
+		}
 		out["definition"] = def
 	case !errors.Is(err, ErrNotFound):
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/lectern/lectern/internal/auth"
 	"github.com/lectern/lectern/internal/httpapp"
 	"github.com/lectern/lectern/xapi/attach"
 	"github.com/lectern/lectern/xapi/statement"
@@ -173,6 +174,7 @@ func (h *Handlers) postStatements(c *fiber.Ctx) error {
 	if err := h.Store.Commit(AccessFrom(c.UserContext()).OrgID, stmts, parts); err != nil {
 		return err
 	}
+	h.observe(c, stmts)
 	ids := make([]string, len(stmts))
 	for i, s := range stmts {
 		ids[i] = s.ID
@@ -210,6 +212,7 @@ func (h *Handlers) putStatement(c *fiber.Ctx) error {
 	if err := h.Store.Commit(AccessFrom(c.UserContext()).OrgID, stmts, parts); err != nil {
 		return err
 	}
+	h.observe(c, stmts)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -372,6 +375,12 @@ func reflectEqualJSON(a, b any) bool {
 // attachments multipart/mixed carrying the bytes of every attachment the
 // statements (raw, as stored) declare.
 func (h *Handlers) respond(c *fiber.Ctx, body []byte, raw [][]byte, withAttachments bool) error {
+	if a := AccessFrom(c.UserContext()); a != nil && a.Learner != nil {
+		var err error
+		if body, err = withoutKeys(body); err != nil {
+			return err
+		}
+	}
 	if !withAttachments {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(body)
@@ -561,3 +570,53 @@ func onlyParams(c *fiber.Ctx, allowed ...string) error {
 }
 
 func lowerUUID(s string) string { return strings.ToLower(s) }
+
+// observe tells the Observer which activities a signed-in learner's
+// statements, now stored, are about.
+func (h *Handlers) observe(c *fiber.Ctx, stmts []*Statement) {
+	a := AccessFrom(c.UserContext())
+	p := auth.From(c.UserContext())
+	if h.Observer == nil || a == nil || a.Learner == nil || p == nil {
+		return
+	}
+	var ids []string
+	for _, st := range stmts {
+		if o, _ := st.Body["object"].(map[string]any); o != nil && (o["objectType"] == nil || o["objectType"] == "Activity") {
+			if id, _ := o["id"].(string); id != "" && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		h.Observer(c.UserContext(), a.OrgID, p.UserID, ids)
+	}
+}
+
+// withoutKeys removes every interaction's correctResponsesPattern from a
+// JSON document (a statement, a StatementResult, an activity definition):
+// what a learner reads of the LRS never holds an answer key.
+func withoutKeys(body []byte) ([]byte, error) {
+	if !bytes.Contains(body, []byte(`"correctResponsesPattern"`)) {
+		return body, nil
+	}
+	doc, err := statement.Decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("strip answer keys: %w", err)
+	}
+	var strip func(v any)
+	strip = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			delete(t, "correctResponsesPattern")
+			for _, x := range t {
+				strip(x)
+			}
+		case []any:
+			for _, x := range t {
+				strip(x)
+			}
+		}
+	}
+	strip(doc)
+	return encode(doc)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/xapi/attach"
+	"github.com/lectern/lectern/xapi/statement"
 )
 
 // VoidVerb is the verb of a voiding statement.
@@ -563,4 +564,19 @@ func (s *Store) Export(ctx context.Context, org string, q *Query, each func(body
 		}
 		page.After = rows[n-1].Seq
 	}
+}
+
+// LearnerStatements reads the statements whose actor is learner about an
+// activity (as object), stored after a seq, in stored order: what the
+// assessments derive a learner's watching from.
+func (s *Store) LearnerStatements(ctx context.Context, learner map[string]any, activity string, afterSeq int64, limit int) ([]*StoredStatement, error) {
+	q := &Query{Actor: statement.IFI(learner), Activity: activity, Ascending: true, After: afterSeq, Limit: limit}
+	out, err := s.Statements(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }

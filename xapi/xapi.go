@@ -16,6 +16,7 @@
 package xapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"regexp"
@@ -97,6 +98,10 @@ type Handlers struct {
 	Log         *slog.Logger
 	Clock       clock.Clock
 	Settings    Settings
+	// Observer, when set, hears of the activities a signed-in learner's
+	// statements are about, once they are stored (the assessments derive
+	// watching from them).
+	Observer func(ctx context.Context, orgID, userID string, activities []string)
 
 	routes map[string]resource
 	// spoken is the version each credential key spoke last: the version
