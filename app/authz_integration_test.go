@@ -77,8 +77,8 @@ var matrix = []route{
 	{"POST", "/api/v1/courses/{course}/instructors", `{"user_id":"{user:instructor2}"}`, "201 201 403 403 401", "404 404 404 404 401"},
 	{"DELETE", "/api/v1/courses/{course}/instructors/{user:coinstructor}", "", "204 204 403 403 401", "404 404 404 404 401"},
 	// Checkpoints, policy and analytics: the course's staff. Playback: the
-	// enrolled learner and staff (the fixture's video has no published
-	// files, so an allowed caller gets 409 not_ready). Attempts: the
+	// enrolled learner and staff (the fixture's video points at no
+	// current encode, so an allowed caller gets 409 not_ready). Attempts: the
 	// enrolled learner; staff preview (graded, not stored).
 	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints", "", "200 200 403 403 401", "404 404 404 404 401"},
 	{"POST", "/api/v1/courses/{course}/lessons/{lesson}/checkpoints", `{"at":5,"questions":[{"type":"true_false","prompt":"Sure?","options":[{"text":"True","correct":true},{"text":"False"}]}]}`, "201 201 403 403 401", "404 404 404 404 401"},

@@ -138,3 +138,12 @@ func (s *Store) saveLearner(ctx context.Context, userID, lessonID string, r *lea
 	r.exists = true
 	return nil
 }
+
+// now is the database's clock: the time the LRS stamps statements with.
+func (s *Store) now(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := s.q(ctx).QueryRow(ctx, `select clock_timestamp()`).Scan(&t); err != nil {
+		return t, fmt.Errorf("database time: %w", err)
+	}
+	return t, nil
+}

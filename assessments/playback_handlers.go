@@ -126,8 +126,14 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 	if err := h.catchUp(ctx, p.OrgID, p.UserID, v); err != nil {
 		return nil, err
 	}
+	// The budget clock runs on the database's time, as the LRS's stored
+	// times (which Credit compares it with) do.
+	granted, err := h.Store.now(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.row.Grant(granted)
 	now := h.Clock.Now()
-	v.row.Grant(now)
 	comp, err := h.settle(ctx, p.UserID, v)
 	if err != nil {
 		return nil, err
