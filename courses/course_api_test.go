@@ -232,16 +232,30 @@ func TestCourseLifecycle(t *testing.T) {
 	}
 	learner.fails(400, "instructor_id", "GET", "/catalog?instructor_id=x", nil)
 
-	// A learner (not enrolled) sees the outline, without sources or progress.
+	// A learner (not enrolled) sees the outline, without sources, media
+	// URLs, lesson bodies or progress: media comes only from a lesson's
+	// playback, to those allowed to watch.
 	var seen courses.Course
 	learner.must(200, "GET", cp, nil, &seen)
 	v := lessonOf(seen, l1.ID)
 	if len(seen.Modules) != 2 || v == nil || v.Video == nil || v.Body != nil || v.Locked != nil {
 		t.Fatalf("learner view %+v", seen)
 	}
-	if v.Video.HLS == nil || *v.Video.HLS != "http://cdn.test/videos/"+ready+"/hls/master.m3u8" ||
-		v.Video.Player != "http://api.test/watch/"+ready || v.Video.Status != "ready" {
-		t.Fatalf("video %+v", v.Video)
+	if v.Video.HLS != nil || v.Video.DASH != nil || v.Video.Poster != nil || v.Video.Status != "ready" {
+		t.Fatalf("a learner's view of the video %+v", v.Video)
+	}
+	for _, m := range seen.Modules {
+		for _, l := range m.Lessons {
+			if l.BodyHTML != "" {
+				t.Fatalf("a learner not enrolled reads lesson %s's body", l.ID)
+			}
+		}
+	}
+	var staffView courses.Course
+	inst.must(200, "GET", cp, nil, &staffView)
+	if sv := lessonOf(staffView, l1.ID); sv.Video.HLS == nil || *sv.Video.HLS != "http://cdn.test/videos/"+ready+"/hls/master.m3u8" ||
+		sv.Video.Player != "http://api.test/watch/"+ready {
+		t.Fatalf("staff's view of the video %+v", sv.Video)
 	}
 	learner.fails(403, "", "PATCH", cp, map[string]any{"title": "mine"})
 	learner.fails(403, "", "GET", cp+"/instructors", nil)
@@ -305,12 +319,25 @@ func TestCourseLifecycle(t *testing.T) {
 		{l2.ID, "in_progress", 200, 33.3}, // completed stays completed
 		{l1.ID, "completed", 423, 0},      // Basics waits for all of Channels
 		{l3.ID, "completed", 200, 66.6},
-		{l1.ID, "completed", 200, 100},
+		{l1.ID, "in_progress", 200, 66.6},
+		// A video lesson completes by watching, never by the learner's word.
+		{l1.ID, "completed", 409, 0},
 	}
 	for _, s := range steps {
 		code, p := progress(learner, s.lesson, s.status)
 		if code != s.code || (code == 200 && p.Percent != s.percent) {
 			t.Fatalf("%s %s: %d %+v, want %d %v", s.lesson, s.status, code, p, s.code, s.percent)
+		}
+	}
+	// The assessments complete it (enrollments.Progress, as they call it).
+	{
+		tenant := testenv.TenantPool(t, e.db)
+		pr := &enrollments.Progress{Store: enrollments.NewStore(tenant), Courses: courses.NewStore(tenant)}
+		err := database.InOrg(context.Background(), tenant, e.org, func(ctx context.Context, _ pgx.Tx) error {
+			return pr.CompleteLesson(ctx, course.ID, l1.ID, learner.ID)
+		})
+		if err != nil {
+			t.Fatalf("complete the video lesson: %v", err)
 		}
 	}
 	var p courses.Progress

@@ -56,11 +56,17 @@ xa as (insert into xapi_attachments (org_id, sha2, content_type, body) values ($
 xt as (insert into xapi_activities (org_id, key, id) values ($1, gen_random_uuid(), 'http://a') returning 1),
 xd as (insert into xapi_documents (org_id, key, scope, doc_id, content_type, body, etag, updated_at)
        values ($1, gen_random_uuid(), gen_random_uuid(), 'd', 'application/json', '{}', 'e', now()) returning 1),
-xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning 1)
+xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning 1),
+lpo as (insert into lesson_policies (org_id, lesson_id) select $1, id from l1 returning 1),
+cp as (insert into checkpoints (org_id, course_id, lesson_id, at, questions) select $1, c.id, l1.id, 1, '[]' from c, l1 returning id),
+ca as (insert into checkpoint_attempts (org_id, checkpoint_id, lesson_id, user_id, number, score, passed, answers, results)
+       select $1, cp.id, l1.id, u.id, 1, 1, true, '[]', '[]' from cp, l1, u returning 1),
+ws as (insert into watch_states (org_id, user_id, lesson_id, video_id) select $1, u.id, l1.id, v.id from u, l1, v returning 1)
 select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
      + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
      + (select count(*) from ik) + (select count(*) from ev) + (select count(*) from xc) + (select count(*) from xk)
-     + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd) + (select count(*) from xf)`, org, slug)
+     + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd) + (select count(*) from xf)
+     + (select count(*) from lpo) + (select count(*) from ca) + (select count(*) from ws)`, org, slug)
 		return err
 	})
 	if err != nil {
