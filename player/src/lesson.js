@@ -1,12 +1,14 @@
 // Lesson page: /learn/<course>/<lesson> — the lesson (the player for a video
 // lesson, the rendered body for a text lesson) with the course outline beside
-// it. Opening it marks the lesson in progress; "Mark complete" completes it
-// (POST /api/v1/courses/{id}/lessons/{lesson_id}/progress).
+// it. Opening it marks the lesson in progress. A text lesson completes with
+// "Mark complete" (POST /api/v1/courses/{id}/lessons/{lesson_id}/progress); a
+// video lesson completes on the server (enough watched, required checkpoints
+// passed, mastery met: lib/lessonvideo.js), and the page says what is still
+// missing, re-reading progress after each attempt and at the end.
 import { fill, boot, call, h, run, progressBar, toast, ApiError, toLogin } from './lib/app.js';
-import { api } from './lib/api.js';
 import { loadCourse, renderOutline } from './lib/course.js';
 import { flatLessons, lessonStatus, isLocked, nextLesson } from './lib/outline.js';
-import { mountPlayer } from './lib/player.js';
+import { mountLessonVideo } from './lib/lessonvideo.js';
 
 const m = /^\/learn\/([^/]+)\/([^/]+)/.exec(location.pathname) || [];
 const courseId = decodeURIComponent(m[1] || '');
@@ -46,22 +48,21 @@ run(async () => {
   }
 
   const status = h('p', { class: 'muted small', id: 'lesson-status', role: 'status', 'aria-live': 'polite' });
-  const complete = h('button', { type: 'button', class: 'primary', id: 'mark-complete' }, 'Mark complete');
+  const missing = h('ul', { class: 'muted small lesson-missing', id: 'lesson-missing', 'aria-label': 'Still to do', hidden: true });
+  const isVideo = lesson.kind === 'video';
+  // a video lesson is completed by the server, not by a button (it answers 409 to one)
+  const complete = isVideo ? null : h('button', { type: 'button', class: 'primary', id: 'mark-complete' }, 'Mark complete');
   const nextLink = h('a', { class: 'button', id: 'next-lesson', hidden: true }, 'Next lesson →');
   const head = h('div', { class: 'spread', style: { margin: '16px 0 8px' } },
-    h('div', null, h('h1', { id: 'lesson-title' }, lesson.title), status),
+    h('div', null, h('h1', { id: 'lesson-title' }, lesson.title), status, missing),
     h('div', { class: 'row' }, complete, nextLink));
 
-  if (lesson.kind === 'video') {
+  let lv = null;
+  if (isVideo) {
     const host = h('div', { class: 'player', id: 'player', dataset: { state: 'loading', paused: 'true', controls: 'shown' } });
     fill.add(content, host, head);
-    mountPlayer(host, {
-      videoId: lesson.video_id || (lesson.video && lesson.video.id),
-      documentTitle: false,
-      // a lesson may carry its playable video; else ask the video API (allowed to enrolled learners)
-      load: async (id) => (lesson.video && lesson.video.status && (lesson.video.hls || lesson.video.dash) ? lesson.video : api(`/api/v1/videos/${encodeURIComponent(id)}`)),
-      onUnauthorized: toLogin,
-    });
+    lv = mountLessonVideo({ host, course, lesson, onUnauthorized: toLogin, onChange: () => { reread(); } });
+    lv.player.on('pause', () => renderState()); // what is still missing (how much is watched) moves on as it plays
   } else {
     const body = h('div', { class: 'prose text-lesson', id: 'lesson-body' });
     if (lesson.body_html) body.innerHTML = lesson.body_html; // rendered and sanitized by the API
@@ -70,9 +71,13 @@ run(async () => {
   }
 
   function renderState() {
-    const s = lessonStatus(lesson, progress.lessons);
+    let s = lessonStatus(lesson, progress.lessons);
+    if (lv && lv.completed()) s = 'completed';
     status.textContent = s === 'completed' ? 'Completed ✓' : s === 'in_progress' ? 'In progress' : '';
-    complete.hidden = s === 'completed';
+    const todo = lv && s !== 'completed' ? lv.missing() : [];
+    fill(missing, todo.map((t) => h('li', null, t)));
+    missing.hidden = !todo.length;
+    if (complete) complete.hidden = s === 'completed';
     const next = nextLesson(modules, lesson.id);
     nextLink.hidden = !(next && s === 'completed' && !isLocked(next, progress.lessons));
     if (next) nextLink.href = `/learn/${encodeURIComponent(course.id)}/${encodeURIComponent(next.id)}`;
@@ -85,8 +90,25 @@ run(async () => {
     return res;
   }
 
+  // After an attempt or the end of the video: the server may have completed the lesson.
+  let rereading = null;
+  async function reread() {
+    if (rereading) return;
+    rereading = (async () => {
+      try {
+        ({ course, modules, progress } = await loadCourse(courseId));
+        renderSide();
+      } catch (err) {
+        console.warn('lectern: could not re-read progress', err);
+      } finally {
+        rereading = null;
+        renderState();
+      }
+    })();
+  }
+
   renderState();
-  complete.addEventListener('click', async () => {
+  if (complete) complete.addEventListener('click', async () => {
     complete.disabled = true;
     try {
       await setProgress('completed');

@@ -61,7 +61,7 @@ test('emitter: known names only, listeners must be functions', () => {
 });
 
 test('the player handle\'s events', () => {
-  assert.deepEqual(PLAYER_EVENTS, ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'play', 'pause', 'ended', 'error']);
+  assert.deepEqual(PLAYER_EVENTS, ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'ratechange', 'play', 'pause', 'ended', 'error']);
   const ev = createEmitter({ events: PLAYER_EVENTS });
   for (const name of PLAYER_EVENTS) ev.on(name, () => {});
   assert.throws(() => ev.on('checkpoint', () => {}), TypeError);

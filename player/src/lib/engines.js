@@ -10,6 +10,10 @@
 //   eng.destroy()
 //
 // hooks: onLevels(levels), onSwitch(level), onError(message) (fatal only).
+// opts: startAt (seconds to start from), rewrite(url) → url (asked before every
+// request: hls.js through a loader subclass, dash.js through a request
+// interceptor; native HLS cannot), learn(text) (every playlist / MPD loaded),
+// autoplay, abrTest.
 // The engines themselves are lazy chunks: a page that plays DASH never downloads hls.js.
 
 /** Pick the engine: ?format= wins, then native HLS without MSE (iPhone), hls.js, dash.js. */
@@ -37,6 +41,32 @@ export async function createEngine(kind, video, urls, hooks, opts = {}) {
   return createNative(video, urls.hls, hooks, opts);
 }
 
+/**
+ * An hls.js loader that asks rewrite(url) before each request (manifests,
+ * playlists, segments) and hands playlist texts to learn(text).
+ */
+export function rewritingLoader(Base, { rewrite, learn }) {
+  return class RewritingLoader extends Base {
+    load(context, config, callbacks) {
+      if (rewrite) context.url = rewrite(context.url);
+      let cbs = callbacks;
+      if (learn && !context.frag) {
+        const onSuccess = callbacks.onSuccess;
+        cbs = {
+          ...callbacks,
+          onSuccess(response, stats, ctx, details) {
+            if (response && typeof response.data === 'string') {
+              try { learn(response.data); } catch (err) { console.warn('lectern: reading a playlist', err); }
+            }
+            onSuccess(response, stats, ctx, details);
+          },
+        };
+      }
+      super.load(context, config, cbs);
+    }
+  };
+}
+
 function createHls(Hls, video, url, hooks, opts) {
   const config = {
     backBufferLength: 60,
@@ -44,6 +74,8 @@ function createHls(Hls, video, url, hooks, opts) {
     // Start from a fresh estimate rather than testing on the lowest rendition.
     abrEwmaDefaultEstimate: 1_000_000,
   };
+  if (opts.startAt > 0) config.startPosition = opts.startAt;
+  if (opts.rewrite || opts.learn) config.loader = rewritingLoader(Hls.DefaultConfig.loader, opts);
   if (opts.abrTest) {
     // Test profile (?abr=test): start high, keep a short buffer and react fast,
     // so a throttled network shows up as a rendition switch within seconds.
@@ -128,6 +160,20 @@ function createDash(dashjs, video, url, hooks, opts) {
     settings.streaming.buffer.bufferTimeAtTopQualityLongForm = 8;
   }
   player.updateSettings(settings);
+  if (opts.rewrite) {
+    player.addRequestInterceptor((request) => {
+      request.url = opts.rewrite(request.url);
+      return Promise.resolve(request);
+    });
+  }
+  if (opts.learn) {
+    player.addResponseInterceptor((response) => {
+      if (response && typeof response.data === 'string') {
+        try { opts.learn(response.data); } catch (err) { console.warn('lectern: reading the MPD', err); }
+      }
+      return Promise.resolve(response);
+    });
+  }
 
   const reps = () => {
     try { return player.getRepresentationsByType('video') || []; } catch { return []; }
@@ -163,7 +209,8 @@ function createDash(dashjs, video, url, hooks, opts) {
     const err = e && e.error;
     hooks.onError(`Playback error: ${(err && err.message) || 'the video could not be played'}`);
   });
-  player.initialize(video, url, !!opts.autoplay);
+  if (opts.startAt > 0) player.initialize(video, url, !!opts.autoplay, opts.startAt);
+  else player.initialize(video, url, !!opts.autoplay);
 
   return {
     engine: 'dash',
@@ -189,7 +236,10 @@ function createDash(dashjs, video, url, hooks, opts) {
   };
 }
 
-function createNative(video, url, hooks) {
+function createNative(video, url, hooks, opts = {}) {
+  const startAt = opts.startAt > 0 ? opts.startAt : 0;
+  const onStart = () => { if (startAt && video.currentTime < startAt - 0.5) video.currentTime = startAt; };
+  if (startAt) video.addEventListener('loadedmetadata', onStart, { once: true });
   const onError = () => {
     const code = video.error && video.error.code;
     if (code) hooks.onError(code === 4 ? 'This browser cannot play the video.' : 'The video stopped loading — network or decode error.');
@@ -207,6 +257,7 @@ function createNative(video, url, hooks) {
     isAuto: () => true,
     setLevel() {},
     destroy() {
+      video.removeEventListener('loadedmetadata', onStart);
       video.removeEventListener('error', onError);
       video.removeEventListener('resize', onMeta);
       video.removeAttribute('src');

@@ -12,9 +12,10 @@ export function levelInfo(l) {
  * @param {HTMLVideoElement} video
  * @param {object[]} switches  [{t, position, index, height, bitrate}], appended to as renditions change
  * @param {object[]} errors    [{t, message}], appended to on fatal errors
+ * @param {object} [extra]      more read-only fields (the lesson's timeline, speed cap, engine swaps)
  * @returns {() => void} remove the surface again (if it is still this one)
  */
-export function publishDebugSurface(win, eng, video, switches, errors) {
+export function publishDebugSurface(win, eng, video, switches, errors, extra = {}) {
   const surface = Object.freeze({
     engine: eng.engine,
     video,
@@ -23,6 +24,7 @@ export function publishDebugSurface(win, eng, video, switches, errors) {
     isAuto: () => eng.isAuto(),
     switches,
     errors,
+    ...extra,
   });
   win.lecternPlayer = surface;
   return () => { if (win.lecternPlayer === surface) delete win.lecternPlayer; };

@@ -12,7 +12,7 @@
 // With `events` given, an unknown name throws (catches typos in on('…')).
 
 /** The events of the player handle (payloads in player/README.md). */
-export const PLAYER_EVENTS = ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'play', 'pause', 'ended', 'error'];
+export const PLAYER_EVENTS = ['ready', 'timeupdate', 'seeking', 'seeked', 'qualitychange', 'ratechange', 'play', 'pause', 'ended', 'error'];
 
 export function createEmitter({ events = null, latched = [], onError = (err) => console.error(err) } = {}) {
   const known = events ? new Set(events) : null;

@@ -32,7 +32,9 @@ export const PLAYER_HTML = `<video id="video" playsinline preload="metadata"></v
       <div class="seek-buffered" id="seek-buffered"></div>
       <div class="seek-hover" id="seek-hover"></div>
       <div class="seek-played" id="seek-played"></div>
+      <div class="seek-locked" id="seek-locked" hidden></div>
     </div>
+    <div class="seek-markers" id="seek-markers" aria-hidden="true"></div>
     <div class="seek-knob" id="seek-knob"></div>
     <div class="preview" id="preview" aria-hidden="true">
       <div class="preview-img" id="preview-img"></div>
@@ -90,6 +92,7 @@ export function playerElements(doc, opts = {}) {
     statusDetail: $('status-detail'), statusProgress: $('status-progress'), statusBar: $('status-progress-bar'),
     bigplay: $('bigplay'), controls: $('controls'), osd: $('osd'),
     seek: $('seek'), seekBuffered: $('seek-buffered'), seekPlayed: $('seek-played'), seekHover: $('seek-hover'),
+    seekLocked: $('seek-locked'), seekMarkers: $('seek-markers'),
     seekKnob: $('seek-knob'), preview: $('preview'), previewImg: $('preview-img'), previewTime: $('preview-time'),
     btnPlay: $('btn-play'), btnMute: $('btn-mute'), volume: $('volume'),
     timeCurrent: $('time-current'), timeDuration: $('time-duration'),

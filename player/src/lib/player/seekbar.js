@@ -1,6 +1,8 @@
 // The seek bar and the time display: played / buffered / knob, scrubbing with
 // the pointer (the seek happens on release), the hover preview with its
-// thumbnail. bufferedEnd and previewLeft are pure (unit tested).
+// thumbnail, the locked tail of a lesson's video (past what the learner may
+// watch yet) and checkpoint markers. bufferedEnd, previewLeft and
+// seekValueText are pure (unit tested).
 import { clamp } from './clamp.js';
 import { formatTime, spokenTime } from '../format.js';
 
@@ -19,6 +21,12 @@ export function previewLeft(frac, trackWidth, imgWidth) {
   return clamp(frac * trackWidth, half, Math.max(half, trackWidth - half));
 }
 
+/** The seek bar's aria-valuetext: "18 seconds of 1 minute 2 seconds", plus "; locked after 20 seconds". */
+export function seekValueText(t, d, lockedFrom = null) {
+  const base = `${spokenTime(t)} of ${spokenTime(d)}`;
+  return lockedFrom === null ? base : `${base}; locked after ${spokenTime(lockedFrom)}`;
+}
+
 /**
  * @param {object} p
  * @param {object} p.el  the player's elements
@@ -28,9 +36,11 @@ export function previewLeft(frac, trackWidth, imgWidth) {
  * @param {(t: number) => void} p.seek  commit a scrub
  * @param {{frameAt(t:number): object|null}} p.thumbnails
  * @param {() => void} p.released  after a drag ends
- * @returns {{render():void, dragging():boolean}}
+ * @param {() => (number|null)} [p.locked]  where the locked tail starts (null: nothing locked)
+ * @returns {{render():void, dragging():boolean, setMarkers(list:{at:number,done:boolean,required:boolean,title:string}[]):void}}
  */
-export function createSeekbar({ el, video, listen, duration, seek, thumbnails, released }) {
+export function createSeekbar({ el, video, listen, duration, seek, thumbnails, released, locked = () => null }) {
+  let markers = [];
   let dragging = false;
   let scrubTime = null; // time under the pointer while dragging
 
@@ -44,9 +54,37 @@ export function createSeekbar({ el, video, listen, duration, seek, thumbnails, r
     el.timeDuration.textContent = formatTime(d);
     el.seek.setAttribute('aria-valuemax', String(Math.round(d)));
     el.seek.setAttribute('aria-valuenow', String(Math.round(t)));
-    el.seek.setAttribute('aria-valuetext', `${spokenTime(t)} of ${spokenTime(d)}`);
+    const lim = d ? locked() : null;
+    el.seek.setAttribute('aria-valuetext', seekValueText(t, d, lim));
     const end = bufferedEnd(video.buffered, video.currentTime);
     el.seekBuffered.style.width = `${d ? clamp(end / d, 0, 1) * 100 : 0}%`;
+    if (el.seekLocked) {
+      el.seekLocked.hidden = lim === null;
+      if (lim !== null) {
+        const from = clamp(lim / d, 0, 1) * 100;
+        el.seekLocked.style.left = `${from}%`;
+        el.seekLocked.style.width = `${100 - from}%`;
+      }
+    }
+    renderMarkers(d);
+  }
+
+  let markersKey = '';
+  function renderMarkers(d) {
+    if (!el.seekMarkers) return;
+    const key = `${d}|${JSON.stringify(markers)}`;
+    if (key === markersKey) return;
+    markersKey = key;
+    el.seekMarkers.textContent = '';
+    if (!d) return;
+    const doc = el.seekMarkers.ownerDocument;
+    for (const m of markers) {
+      const n = doc.createElement('span');
+      n.className = `seek-marker${m.done ? ' done' : ''}${m.required ? ' required' : ''}`;
+      n.style.left = `${clamp(m.at / d, 0, 1) * 100}%`;
+      n.title = m.title || `Checkpoint at ${formatTime(m.at)}`;
+      el.seekMarkers.appendChild(n);
+    }
   }
 
   function fractionAt(clientX) {
@@ -58,7 +96,10 @@ export function createSeekbar({ el, video, listen, duration, seek, thumbnails, r
     const t = frac * duration();
     const r = el.seek.getBoundingClientRect();
     el.seekHover.style.width = `${frac * 100}%`;
-    el.previewTime.textContent = formatTime(t);
+    const lim = locked();
+    const isLocked = lim !== null && t > lim;
+    el.previewTime.textContent = isLocked ? `${formatTime(t)} · locked` : formatTime(t);
+    el.preview.classList.toggle('locked', isLocked);
     const frame = thumbnails.frameAt(t);
     if (frame) {
       Object.assign(el.previewImg.style, frame.style);
@@ -102,5 +143,12 @@ export function createSeekbar({ el, video, listen, duration, seek, thumbnails, r
   listen(el.seek, 'pointerup', (e) => endDrag(e, true));
   listen(el.seek, 'pointercancel', (e) => endDrag(e, false));
 
-  return { render, dragging: () => dragging };
+  return {
+    render,
+    dragging: () => dragging,
+    setMarkers(list) {
+      markers = Array.isArray(list) ? list.map((m) => ({ at: Number(m.at) || 0, done: !!m.done, required: !!m.required, title: m.title || '' })) : [];
+      render();
+    },
+  };
 }
