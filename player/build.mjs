@@ -48,6 +48,7 @@ const options = {
     lesson: 'src/lesson.js',
     teach: 'src/teach.js',
     'teach-course': 'src/teach-course.js',
+    'teach-lesson': 'src/teach-lesson.js',
     admin: 'src/admin.js',
   },
   outdir: 'dist/assets',

@@ -19,6 +19,7 @@ var Pages = []Page{
 	// instructors
 	{"/teach", "teach.html"},
 	{"/teach/courses/:id", "teach-course.html"},
+	{"/teach/courses/:id/lessons/:lesson_id", "teach-lesson.html"},
 	{"/upload", "upload.html"},
 	// administrators
 	{"/admin", "admin.html"},

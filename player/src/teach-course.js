@@ -184,6 +184,9 @@ run(async () => {
     up.addEventListener('click', () => saveOrder(stepLesson(modules, l.id, -1), `${l.title} moved up`));
     down.addEventListener('click', () => saveOrder(stepLesson(modules, l.id, 1), `${l.title} moved down`));
     const edit = h('button', { type: 'button', class: 'icon', 'aria-label': `Edit ${l.title}` }, 'Edit');
+    const checkpointsLink = l.kind === 'video'
+      ? h('a', { class: 'icon small', href: `/teach/courses/${encodeURIComponent(course.id)}/lessons/${encodeURIComponent(l.id)}`, 'aria-label': `Checkpoints of ${l.title}`, dataset: { checkpoints: l.id } }, 'Checkpoints')
+      : null;
     edit.addEventListener('click', () => lessonDialog(m, l));
     const del = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Delete ${l.title}` }, 'Delete');
     del.addEventListener('click', async () => {
@@ -222,7 +225,7 @@ run(async () => {
       h('span', { class: 'title' }, l.title),
       h('span', { class: 'badge' }, l.kind === 'text' ? 'Text' : `Video${video && video.duration ? ` · ${formatTime(video.duration)}` : ''}`),
       l.prerequisites.length ? h('span', { class: 'badge', title: 'Has prerequisites' }, `🔒 ${l.prerequisites.length}`) : null,
-      up, down, edit, del);
+      up, down, checkpointsLink, edit, del);
     return row;
   }
 
