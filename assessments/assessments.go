@@ -104,7 +104,7 @@ type Handlers struct {
 	Clock    clk.Clock
 	Settings Settings
 
-	manifests *manifestCache
+	manifests manifestCache
 }
 
 // Register mounts the checkpoint, policy, attempt and playback routes.

@@ -32,23 +32,23 @@ type AttemptResult struct {
 	Preview bool `json:"preview,omitempty"`
 }
 
-// locked reports whether a lesson is locked for a learner by its
-// prerequisites.
-func (h *Handlers) locked(ctx context.Context, courseID, lessonID, userID string) (bool, error) {
+// lessonState is where a learner stands in a lesson: its progress status
+// and whether its prerequisites still lock it.
+func (h *Handlers) lessonState(ctx context.Context, courseID, lessonID, userID string) (courses.LessonState, error) {
 	modules, err := h.Courses.Outline(ctx, courseID, false)
 	if err != nil {
-		return false, err
+		return courses.LessonState{}, err
 	}
 	statuses, err := h.Progress.LessonStatuses(ctx, courseID, userID)
 	if err != nil {
-		return false, err
+		return courses.LessonState{}, err
 	}
 	for _, l := range courses.ComputeProgress(modules, statuses).Lessons {
 		if l.LessonID == lessonID {
-			return l.Locked, nil
+			return l, nil
 		}
 	}
-	return false, fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
+	return courses.LessonState{}, fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
 }
 
 // grade grades every answer of a posted attempt: each question of the
@@ -135,9 +135,9 @@ func (h *Handlers) postAttempt(c *fiber.Ctx) error {
 		return c.JSON(out)
 	}
 
-	if locked, err := h.locked(ctx, cp.CourseID, cp.LessonID, p.UserID); err != nil {
+	if st, err := h.lessonState(ctx, cp.CourseID, cp.LessonID, p.UserID); err != nil {
 		return err
-	} else if locked {
+	} else if st.Locked {
 		return fmt.Errorf("lesson %s is locked until its prerequisites are completed: %w", cp.LessonID, ErrLocked)
 	}
 	m, err := h.Store.Lesson(ctx, cp.CourseID, cp.LessonID)
@@ -174,11 +174,8 @@ func (h *Handlers) postAttempt(c *fiber.Ctx) error {
 	if err := events.Append(ctx, h.Store.q(ctx), h.answeredEvents(cp, p.UserID, a.Number, graded, a.CreatedAt)...); err != nil {
 		return err
 	}
-	attempts, err := h.Store.Attempts(ctx, p.UserID, cp.LessonID)
-	if err != nil {
-		return err
-	}
-	v.states[i] = checkpointState(cp, attempts[cp.ID])
+	v.attempts[cp.ID] = append(v.attempts[cp.ID], attemptScore{Score: a.Score, Passed: a.Passed})
+	v.states[i] = checkpointState(cp, v.attempts[cp.ID])
 	v.until, _ = UnlockedUntil(v.duration, v.states)
 	comp, err := h.settle(ctx, p.UserID, v)
 	if err != nil {

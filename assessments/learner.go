@@ -48,6 +48,8 @@ type lessonView struct {
 	policy   Policy
 	cps      []*Checkpoint
 	states   []CheckpointState
+	// attempts are the learner's, by checkpoint, in attempt order.
+	attempts map[string][]attemptScore
 	row      *learnerRow
 	until    float64
 }
@@ -81,12 +83,11 @@ func (h *Handlers) view(ctx context.Context, m *LessonMedia, userID string) (*le
 	if v.cps, err = h.Store.Checkpoints(ctx, m.LessonID); err != nil {
 		return nil, err
 	}
-	attempts, err := h.Store.Attempts(ctx, userID, m.LessonID)
-	if err != nil {
+	if v.attempts, err = h.Store.Attempts(ctx, userID, m.LessonID); err != nil {
 		return nil, err
 	}
 	for _, c := range v.cps {
-		v.states = append(v.states, checkpointState(c, attempts[c.ID]))
+		v.states = append(v.states, checkpointState(c, v.attempts[c.ID]))
 	}
 	if v.row, err = h.Store.learner(ctx, userID, m.LessonID); err != nil {
 		return nil, err

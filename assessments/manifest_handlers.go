@@ -25,16 +25,14 @@ const (
 	manifestPoster = transcode.PosterPath
 )
 
-var (
-	mediaPlaylistPath = regexp.MustCompile(`^([a-z0-9]{1,16})/index\.m3u8$`)
-	spritePath        = regexp.MustCompile(`^` + transcode.ThumbsDir + `/sprite-[0-9]{1,4}\.jpg$`)
-)
+var spritePath = regexp.MustCompile(`^` + transcode.ThumbsDir + `/sprite-[0-9]{1,4}\.jpg$`)
 
 // maxManifest bounds what is read of a published manifest or still.
 const maxManifest = 8 << 20
 
 // manifestCache keeps published manifests by object key: an encode's
-// objects never change (a re-encode has another prefix).
+// objects never change (a re-encode has another prefix). The zero value is
+// ready for use, from many requests at once.
 type manifestCache struct {
 	mu sync.Mutex
 	m  map[string][]byte
@@ -60,9 +58,6 @@ func (c *manifestCache) put(key string, b []byte) {
 
 // object reads a published object, through the cache for manifests.
 func (h *Handlers) object(ctx context.Context, key string, cache bool) ([]byte, error) {
-	if h.manifests == nil {
-		h.manifests = &manifestCache{}
-	}
 	if b, ok := h.manifests.get(key); ok {
 		return b, nil
 	}
@@ -118,6 +113,7 @@ func (h *Handlers) getManifest(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	rest := c.Params("*")
+	rendition, isPlaylist := packager.RenditionOfPlaylist(rest)
 	var body []byte
 	var ctype string
 	switch {
@@ -140,14 +136,14 @@ func (h *Handlers) getManifest(c *fiber.Ctx) error {
 			return err
 		}
 		ctype = "application/dash+xml"
-	case mediaPlaylistPath.MatchString(rest):
+	case isPlaylist:
 		src, err := h.object(ctx, g.Prefix+rest, true)
 		if isNotFound(err) {
 			return httpapp.Errorf(fiber.StatusNotFound, "not_found", "no such playlist")
 		}
 		if err == nil {
 			base, _ := h.Settings.Media.Gated(g.Prefix, g.User, g.Limit)
-			body, err = packager.GatedMediaPlaylist(src, g.Limit, base+mediaPlaylistPath.FindStringSubmatch(rest)[1]+"/")
+			body, err = packager.GatedMediaPlaylist(src, g.Limit, base+rendition+"/")
 		}
 		if err != nil {
 			return err

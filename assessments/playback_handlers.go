@@ -10,6 +10,7 @@ import (
 
 	"github.com/lectern/lectern/courses"
 	"github.com/lectern/lectern/internal/auth"
+	"github.com/lectern/lectern/internal/cdn"
 	"github.com/lectern/lectern/internal/database"
 	"github.com/lectern/lectern/internal/httpapp"
 	"github.com/lectern/lectern/xapi"
@@ -93,15 +94,17 @@ func (h *Handlers) getPlayback(c *fiber.Ctx) error {
 	if staff {
 		out, err = h.staffPlayback(ctx, p, m)
 	} else {
-		if locked, err := h.locked(ctx, m.CourseID, m.LessonID, p.UserID); err != nil {
+		st, err := h.lessonState(ctx, m.CourseID, m.LessonID, p.UserID)
+		if err != nil {
 			return err
-		} else if locked {
+		}
+		if st.Locked {
 			return httpapp.Errorf(fiber.StatusLocked, "locked", "this lesson unlocks when you finish its prerequisites")
 		}
 		// A read request has no transaction: the grant (and the catch-up
 		// with the LRS) writes in one of its own.
 		err = database.InOrg(ctx, h.DB, p.OrgID, func(ctx context.Context, _ pgx.Tx) error {
-			out, err = h.learnerPlayback(ctx, p, m)
+			out, err = h.learnerPlayback(ctx, p, m, st.Status == courses.Completed)
 			return err
 		})
 	}
@@ -114,8 +117,8 @@ func (h *Handlers) getPlayback(c *fiber.Ctx) error {
 
 // learnerPlayback grants a learner playback: their state caught up with
 // the LRS, the budget clock started, the manifests cut at what they may
-// watch.
-func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *LessonMedia) (*Playback, error) {
+// watch. completed says the lesson was completed before.
+func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *LessonMedia, completed bool) (*Playback, error) {
 	if err := h.Store.lockLearner(ctx, p.UserID, m.LessonID); err != nil {
 		return nil, err
 	}
@@ -133,7 +136,6 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 		return nil, err
 	}
 	v.row.Grant(granted)
-	now := h.Clock.Now()
 	comp, err := h.settle(ctx, p.UserID, v)
 	if err != nil {
 		return nil, err
@@ -145,11 +147,7 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 	if err != nil {
 		return nil, err
 	}
-	statuses, err := h.Progress.LessonStatuses(ctx, m.CourseID, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.playback(ctx, p, m, v.until, now)
+	out, err := h.playback(ctx, p, m, v.until)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +158,7 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 	}
 	out.WatchedFraction = math.Round(comp.Coverage*1000) / 1000
 	out.Furthest, out.Position = v.row.Furthest, v.row.Position
-	out.Completed = statuses[m.LessonID] == courses.Completed
+	out.Completed = completed || comp.Complete
 	out.Missing, out.Score = comp.Missing, comp.Score
 	if out.Missing == nil {
 		out.Missing = []string{}
@@ -182,8 +180,7 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 // staffPlayback is the whole video for the course's staff, checkpoints as
 // learners see them (a preview), nothing recorded.
 func (h *Handlers) staffPlayback(ctx context.Context, p *auth.Principal, m *LessonMedia) (*Playback, error) {
-	now := h.Clock.Now()
-	out, err := h.playback(ctx, p, m, *m.Duration, now)
+	out, err := h.playback(ctx, p, m, *m.Duration)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +205,7 @@ func (h *Handlers) staffPlayback(ctx context.Context, p *auth.Principal, m *Less
 }
 
 // playback signs the manifest URLs of a grant up to until.
-func (h *Handlers) playback(ctx context.Context, p *auth.Principal, m *LessonMedia, until float64, now time.Time) (*Playback, error) {
+func (h *Handlers) playback(ctx context.Context, p *auth.Principal, m *LessonMedia, until float64) (*Playback, error) {
 	limit, err := h.segmentLimit(ctx, *m.Prefix, until)
 	if isNotFound(err) {
 		h.Log.Error("a ready video's manifests are missing", "video", *m.VideoID, "prefix", *m.Prefix, "err", err)
@@ -217,11 +214,12 @@ func (h *Handlers) playback(ctx context.Context, p *auth.Principal, m *LessonMed
 	if err != nil {
 		return nil, err
 	}
+	// The grant lives as long as the segment URLs it hands out.
+	_, exp := h.Settings.Media.Gated(*m.Prefix, p.UserID, limit)
 	ttl := h.Settings.Media.GatedTTL
 	if ttl <= 0 {
-		ttl = defaultTTL
+		ttl = cdn.DefaultGatedTTL
 	}
-	exp := now.Add(ttl).Truncate(time.Minute).Add(time.Minute)
 	g := grant{Org: p.OrgID, User: p.UserID, Course: m.CourseID, Lesson: m.LessonID, Encode: *m.EncodeID, Prefix: *m.Prefix,
 		Limit: limit, Full: until >= *m.Duration, Expires: exp.Unix()}
 	base := h.Settings.PublicURL + "/play/" + h.sign(g) + "/"
@@ -249,6 +247,3 @@ func (h *Handlers) playback(ctx context.Context, p *auth.Principal, m *LessonMed
 	}
 	return out, nil
 }
-
-// defaultTTL is how long playback URLs live when the signer says nothing.
-const defaultTTL = 10 * time.Minute

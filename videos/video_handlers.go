@@ -70,8 +70,9 @@ func (h *Handlers) getVideo(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	staff := auth.From(ctx).Has(auth.Admin, auth.Instructor, auth.Ops)
-	if p := auth.From(ctx); !staff {
+	p := auth.From(ctx)
+	staff := p.Has(auth.Admin, auth.Instructor, auth.Ops)
+	if !staff {
 		ok := false
 		if h.Watchable != nil {
 			if ok, err = h.Watchable(ctx, p.UserID, id); err != nil {
