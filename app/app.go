@@ -120,10 +120,10 @@ func New(cfg *config.Config, log *slog.Logger, d *Deps) *fiber.App {
 	ih := &identity.Handlers{Store: people, Log: log, Clock: d.Clock,
 		SessionTTL: 12 * time.Hour, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")}
 	if d.Redis != nil {
-		// Sign-in attempts per client address and per account: 10 at once,
-		// then one every 5 s each, whatever the API's limit and whatever
-		// token the request carries.
-		limiter := ratelimit.New(d.Redis, 0.2, 10)
+		// Sign-in attempts per client address and per account: by default
+		// 10 at once, then one every 5 s each, whatever the API's limit and
+		// whatever token the request carries.
+		limiter := ratelimit.New(d.Redis, cfg.SignInRate, cfg.SignInBurst)
 		limiter.Prefix, limiter.Clock = "lectern:rl:signin:", d.Clock
 		guard := limiter.Guard(log)
 		ih.SignInGuard = func(c *fiber.Ctx, address, account string) error {

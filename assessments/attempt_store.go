@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,6 +91,28 @@ type learnerRow struct {
 	Refused    int64
 	Outcome    *string
 	exists     bool
+	stored     *learnerRow // the row as last read or written
+}
+
+// keep remembers the row as it is in the database now.
+func (r *learnerRow) keep() {
+	c := *r
+	c.Watched = slices.Clone(r.Watched)
+	if r.Outcome != nil {
+		o := *r.Outcome
+		c.Outcome = &o
+	}
+	c.stored = nil
+	r.stored = &c
+}
+
+// unchanged tells whether the row is as the database holds it: most
+// playback grants and reports change nothing, and need not write.
+func (r *learnerRow) unchanged() bool {
+	s := r.stored
+	return r.exists && s != nil && slices.Equal(r.Watched, s.Watched) && r.Furthest == s.Furthest && r.Position == s.Position &&
+		r.CreditClock.Equal(s.CreditClock) && r.VideoID == s.VideoID && r.ThroughSeq == s.ThroughSeq && r.Refused == s.Refused &&
+		(r.Outcome == nil) == (s.Outcome == nil) && (r.Outcome == nil || *r.Outcome == *s.Outcome)
 }
 
 // learner reads a learner's state in a lesson (zero without a row).
@@ -113,11 +136,15 @@ func (s *Store) learner(ctx context.Context, userID, lessonID string) (*learnerR
 		r.CreditClock = *clock
 	}
 	r.exists = true
+	r.keep()
 	return &r, nil
 }
 
-// saveLearner writes a learner's state in a lesson.
+// saveLearner writes a learner's state in a lesson, when it changed.
 func (s *Store) saveLearner(ctx context.Context, userID, lessonID string, r *learnerRow) error {
+	if r.unchanged() {
+		return nil
+	}
 	watched, err := json.Marshal(r.Watched)
 	if err != nil {
 		return err
@@ -136,6 +163,7 @@ func (s *Store) saveLearner(ctx context.Context, userID, lessonID string, r *lea
 		return fmt.Errorf("save watch state: %w", err)
 	}
 	r.exists = true
+	r.keep()
 	return nil
 }
 

@@ -56,6 +56,33 @@ func (c *manifestCache) put(key string, b []byte) {
 	c.n += len(b)
 }
 
+// gatedStandIn stands for a learner's gated base in a cached rendering. One
+// published manifest cut at one segment limit reads the same for every
+// learner but for that base (their signed /g/<exp>/<sig>/<learner>/<limit>/
+// prefix): it is rendered once with the stand-in, and each request swaps
+// in its own base. The .invalid name (RFC 2606) is in no manifest we write.
+const gatedStandIn = "http://gated-base.lectern.invalid/"
+
+// gated returns render(base) for the manifest at key cut at limit, from
+// the cached rendering with the stand-in. A base the swap could not keep
+// exact (characters XML or a playlist would escape or quote) is rendered
+// directly.
+func (c *manifestCache) gated(key string, limit int, base string, render func(base string) ([]byte, error)) ([]byte, error) {
+	if strings.ContainsAny(base, "&<>\"' \t\r\n") || strings.Contains(base, gatedStandIn) {
+		return render(base)
+	}
+	ck := fmt.Sprintf("gated\x00%d\x00%s", limit, key)
+	tmpl, ok := c.get(ck)
+	if !ok {
+		var err error
+		if tmpl, err = render(gatedStandIn); err != nil {
+			return nil, err
+		}
+		c.put(ck, tmpl)
+	}
+	return bytes.ReplaceAll(tmpl, []byte(gatedStandIn), []byte(base)), nil
+}
+
 // object reads a published object, through the cache for manifests.
 func (h *Handlers) object(ctx context.Context, key string, cache bool) ([]byte, error) {
 	if b, ok := h.manifests.get(key); ok {
@@ -130,7 +157,9 @@ func (h *Handlers) getManifest(c *fiber.Ctx) error {
 		src, err := h.object(ctx, g.Prefix+rest, true)
 		if err == nil {
 			base, _ := h.Settings.Media.Gated(g.Prefix, g.User, g.Limit)
-			body, err = packager.GatedMPD(src, g.Limit, base)
+			body, err = h.manifests.gated(g.Prefix+rest, g.Limit, base, func(base string) ([]byte, error) {
+				return packager.GatedMPD(src, g.Limit, base)
+			})
 		}
 		if err != nil {
 			return err
@@ -143,7 +172,9 @@ func (h *Handlers) getManifest(c *fiber.Ctx) error {
 		}
 		if err == nil {
 			base, _ := h.Settings.Media.Gated(g.Prefix, g.User, g.Limit)
-			body, err = packager.GatedMediaPlaylist(src, g.Limit, base+rendition+"/")
+			body, err = h.manifests.gated(g.Prefix+rest, g.Limit, base+rendition+"/", func(base string) ([]byte, error) {
+				return packager.GatedMediaPlaylist(src, g.Limit, base)
+			})
 		}
 		if err != nil {
 			return err

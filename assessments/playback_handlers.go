@@ -130,12 +130,15 @@ func (h *Handlers) learnerPlayback(ctx context.Context, p *auth.Principal, m *Le
 		return nil, err
 	}
 	// The budget clock runs on the database's time, as the LRS's stored
-	// times (which Credit compares it with) do.
-	granted, err := h.Store.now(ctx)
-	if err != nil {
-		return nil, err
+	// times (which Credit compares it with) do; it starts at the first
+	// grant.
+	if v.row.CreditClock.IsZero() {
+		granted, err := h.Store.now(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v.row.Grant(granted)
 	}
-	v.row.Grant(granted)
 	comp, err := h.settle(ctx, p.UserID, v)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,16 @@
 #      Targets: single POSTs >= 3x Learning Locker's statements/s with a
 #      lower p99, batches >= 10,000 statements/s, filtered GETs p99 < 50 ms
 #      (at 16 connections).
+#   6. gated playback (BENCH_SECTIONS=playback; benchtool/playback.go): a
+#      120 s clip encoded by the bench worker, a course with a required
+#      checkpoint at 90 s, BENCH_PLAYERS learners; GET .../playback and the
+#      learner's truncated signed manifests (HLS media playlist, MPD) under
+#      wrk at 200 connections next to the bench nginx serving the same
+#      bytes; then BENCH_PLAYERS simulated players reporting played every
+#      10 s to /xapi/statements for 60 s (statements/s, p99, share rejected
+#      wrongly: refused, or honest watching the server does not credit).
+#      Targets: manifests >= 0.25x nginx with p99 < 50 ms; intake keeps
+#      >= 99 % of the offered rate, p99 < 100 ms, rejected wrongly = 0.
 #
 # How: the stack is started if needed (up.sh, like test.sh). The stack's
 # `lectern run` is stopped for the duration (nothing else may encode while we
@@ -55,7 +65,7 @@
 # The table is printed on stdout and written to .data/bench/results.json.
 # A target missed is reported as MISS and does not fail the script; a step
 # that errors does. Knobs (environment):
-#   BENCH_SECTIONS="pipeline upload core lrs"   what to measure (any
+#   BENCH_SECTIONS="pipeline upload core lrs playback"   what to measure (any
 #                          subset; e.g. BENCH_SECTIONS=core for the learning
 #                          core alone, ~5 min; lrs ~10 min, plus the seeding
 #                          of the million statements the first time)
@@ -85,6 +95,7 @@
 #                          Learning Locker), wrk on the others (default with
 #                          2+ CPUs; 0: no pinning)
 #   BENCH_REDIS_DB=1
+#   BENCH_PLAYERS=1000     simulated players of the playback section
 # `bench.sh --prepare` only generates the cached inputs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -98,7 +109,8 @@ for arg in "$@"; do
   esac
 done
 
-BENCH_SECTIONS="${BENCH_SECTIONS:-pipeline upload core lrs}"
+BENCH_SECTIONS="${BENCH_SECTIONS:-pipeline upload core lrs playback}"
+BENCH_PLAYERS="${BENCH_PLAYERS:-1000}"
 BENCH_REPS="${BENCH_REPS:-1}"
 BENCH_SOURCES="${BENCH_SOURCES:-lecture camera}"
 BENCH_SECONDS="${BENCH_SECONDS:-60}"
@@ -136,11 +148,12 @@ BENCH_BUCKET=lectern-bench
 [[ "$BENCH_LRS_PIN_SERVICES" =~ ^[01]$ ]] || die "BENCH_LRS_PIN_SERVICES must be 0 or 1"
 for s in $BENCH_SECTIONS; do
   case "$s" in
-    pipeline | upload | core | lrs) ;;
-    *) die "unknown bench section $s (BENCH_SECTIONS: pipeline, upload, core, lrs)" ;;
+    pipeline | upload | core | lrs | playback) ;;
+    *) die "unknown bench section $s (BENCH_SECTIONS: pipeline, upload, core, lrs, playback)" ;;
   esac
 done
-[[ -n "${BENCH_SECTIONS// /}" ]] || die "BENCH_SECTIONS is empty (use any of: pipeline upload core lrs)"
+[[ -n "${BENCH_SECTIONS// /}" ]] || die "BENCH_SECTIONS is empty (use any of: pipeline upload core lrs playback)"
+[[ "$BENCH_PLAYERS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_PLAYERS must be a positive integer"
 section() { [[ " $BENCH_SECTIONS " == *" $1 "* ]]; }
 section pipeline || BENCH_SOURCES=""
 section upload || BENCH_UPLOAD_SIZE=0
@@ -156,6 +169,7 @@ bench_cmds=(ffmpeg:ffmpeg ffprobe:ffmpeg curl:curl)
 [[ -n "$BENCH_SOURCES" ]] && bench_cmds+=(espeak-ng:espeak-ng fonts-dejavu:fonts-dejavu-core)
 section core && bench_cmds+=(wrk:wrk nginx:nginx)
 section lrs && bench_cmds+=(wrk:wrk node:nodejs npm:npm)
+section playback && bench_cmds+=(wrk:wrk nginx:nginx)
 need_cmds "${bench_cmds[@]}"
 
 make_lecture_script() {
@@ -168,6 +182,7 @@ src_path() { # name -> cached file
   case "$1" in
     lecture) printf '%s\n' "$BENCH_DIR/lecture-${BENCH_SECONDS}s-1920x1080-30.mp4" ;;
     camera) printf '%s\n' "$BENCH_DIR/camera-${BENCH_SECONDS}s-1920x1080-30-noise6-crf16.mp4" ;;
+    player) printf '%s\n' "$BENCH_DIR/player-120s-640x360-30.mp4" ;;
     *) die "unknown bench source $1 (BENCH_SOURCES: lecture, camera)" ;;
   esac
 }
@@ -193,6 +208,15 @@ make_source() { # name
         -c:v libx264 -preset veryfast -crf 16 -g 60 \
         -c:a aac -b:a 128k -ac 2 -shortest -movflags +faststart "$tmp"
       ;;
+    player)
+      # The playback section's clip: small, quick to encode.
+      log "bench: generating the playback clip (120 s 360p30)"
+      ffmpeg -hide_banner -loglevel error -y \
+        -f lavfi -i "testsrc2=s=640x360:r=30:d=120" \
+        -f lavfi -i "sine=frequency=330:sample_rate=48000:d=120" \
+        -c:v libx264 -preset veryfast -crf 23 -g 60 -pix_fmt yuv420p \
+        -c:a aac -b:a 96k -shortest -movflags +faststart "$tmp"
+      ;;
   esac
   mv -f "$tmp" "$out"
 }
@@ -210,6 +234,7 @@ make_upload_file() {
 }
 
 for s in $BENCH_SOURCES; do make_source "$s"; done
+section playback && make_source player
 make_upload_file
 if ((prepare_only)); then
   ok "bench inputs are in $BENCH_DIR"
@@ -383,6 +408,11 @@ bench_env=(
   # Likewise the LRS's own limit (per xAPI credential), at its maximum.
   LECTERN_XAPI_RATE_LIMIT="$BENCH_XAPI_RATE_LIMIT"
   LECTERN_XAPI_RATE_BURST="$BENCH_XAPI_RATE_BURST"
+  # The playback section signs in its players from this one address, and
+  # each player holds a connection of its own.
+  LECTERN_SIGNIN_RATE=1000
+  LECTERN_SIGNIN_BURST=100000
+  LECTERN_MAX_CONNS_PER_IP="$((BENCH_PLAYERS + 1024))"
 )
 # The API of the store of a million statements: the same but for its
 # address and database.
@@ -451,19 +481,21 @@ if section lrs; then
   )
 fi
 
-core_args=()
-if section core; then
+nginx_args=()
+if section core || section playback; then
   log "bench: starting the bench nginx (static copies) on 127.0.0.1:$BENCH_NGINX_PORT"
   BENCH_NGINX_PID="$(start_bench_nginx)"
-  core_args=(
-    -core
+  nginx_args=(
     -wrk-seconds "$BENCH_WRK_SECONDS"
     -static-dir "$BENCH_NGINX_DIR/www"
     -static-url "http://127.0.0.1:$BENCH_NGINX_PORT"
     -nginx-pid "$BENCH_NGINX_PID"
-    -rate-limit "LECTERN_RATE_LIMIT=$BENCH_RATE_LIMIT, LECTERN_RATE_BURST=$BENCH_RATE_BURST"
   )
 fi
+core_args=()
+section core && core_args=(-core -rate-limit "LECTERN_RATE_LIMIT=$BENCH_RATE_LIMIT, LECTERN_RATE_BURST=$BENCH_RATE_BURST")
+playback_args=()
+section playback && playback_args=(-playback -playback-source "$(src_path player)" -playback-players "$BENCH_PLAYERS" -playback-script "$LOCAL_DIR/bench/playback.lua")
 
 sources=()
 for s in $BENCH_SOURCES; do sources+=("$s=$(src_path "$s")"); done
@@ -488,4 +520,4 @@ LECTERN_API="$bench_url" LECTERN_TOKEN="$LECTERN_ADMIN_TOKEN" LL_DIR="$BENCH_DIR
   -raw-put-url "$(s3_url "$LECTERN_S3_BUCKET/bench/raw")" \
   -ffmpeg-log "$BENCH_RUN/ffmpeg-runs.log" \
   -results "$BENCH_DIR/results.json" \
-  "${core_args[@]}" "${lrs_args[@]}"
+  "${nginx_args[@]}" "${core_args[@]}" "${lrs_args[@]}" "${playback_args[@]}"

@@ -55,8 +55,12 @@ type Config struct {
 	RateBurst      int
 	// XAPIRateLimit and XAPIRateBurst limit each xAPI credential (and
 	// learner) at /xapi/: an LRS client is a whole application.
-	XAPIRateLimit  int
-	XAPIRateBurst  int
+	XAPIRateLimit int
+	XAPIRateBurst int
+	// SignInRate and SignInBurst limit sign-in attempts per client address
+	// and per account (a brake on password guessing; never off).
+	SignInRate     float64
+	SignInBurst    int
 	WebhookPrivate bool
 	// The request path: how long a request body may take to arrive, how
 	// long a request may take in all, how many connections one client
@@ -119,6 +123,8 @@ var Vars = []Var{
 	{"LECTERN_RATE_BURST", "200", "API requests a token may make at once before LECTERN_RATE_LIMIT applies; 0 turns rate limiting off"},
 	{"LECTERN_XAPI_RATE_LIMIT", "2000", "LRS requests (/xapi/) a second each xAPI credential or learner may make sustained; 0 turns it off"},
 	{"LECTERN_XAPI_RATE_BURST", "4000", "LRS requests a credential may make at once before LECTERN_XAPI_RATE_LIMIT applies; 0 turns it off"},
+	{"LECTERN_SIGNIN_RATE", "0.2", "sign-in attempts a second each client address and each account may make sustained (a brake on password guessing; it cannot be turned off)"},
+	{"LECTERN_SIGNIN_BURST", "10", "sign-in attempts a client address or an account may make at once before LECTERN_SIGNIN_RATE applies"},
 	{"LECTERN_WEBHOOK_ALLOW_PRIVATE", "false", "let webhook deliveries and LRS forwarding reach loopback and private addresses (a receiver or an LRS on this machine); off, only public addresses are dialled"},
 	{"LECTERN_BULK_BODY_LIMIT", "16777216", "largest body of a /bulk request (10,000 users or enrollments, JSON or CSV) in bytes"},
 	{"LECTERN_BODY_TIMEOUT", "10s", "time a request's headers and a JSON body may take to arrive (plus LECTERN_BODY_MIN_RATE); a slower client gets 408 and never holds a database connection"},
@@ -177,6 +183,8 @@ func load(getenv func(string) string) (*Config, error) {
 		RateBurst:      p.int("LECTERN_RATE_BURST", 0, 1000000),
 		XAPIRateLimit:  p.int("LECTERN_XAPI_RATE_LIMIT", 0, 1000000),
 		XAPIRateBurst:  p.int("LECTERN_XAPI_RATE_BURST", 0, 10000000),
+		SignInRate:     p.float("LECTERN_SIGNIN_RATE", 0.001, 100000),
+		SignInBurst:    p.int("LECTERN_SIGNIN_BURST", 1, 1000000),
 		WebhookPrivate: p.bool("LECTERN_WEBHOOK_ALLOW_PRIVATE"),
 		BulkBodyLimit:  p.int("LECTERN_BULK_BODY_LIMIT", 1024, 1<<30),
 		BodyTimeout:    p.dur("LECTERN_BODY_TIMEOUT"),

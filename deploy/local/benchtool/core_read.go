@@ -23,10 +23,12 @@ import (
 )
 
 type readResults struct {
+	Label     string   `json:"label,omitempty"`
 	Path      string   `json:"path"`
 	StaticURL string   `json:"static_url"`
 	Bytes     int      `json:"bytes"`
-	Items     int      `json:"items"`
+	Items     int      `json:"items"`           // listed (core); learners cycled through (playback)
+	Lines     string   `json:"lines,omitempty"` // the wrk script's requests (playback)
 	API       []wrkRun `json:"api"`
 	Nginx     []wrkRun `json:"nginx"`
 }
@@ -152,53 +154,40 @@ func (b *bench) prepareReadPath(ctx context.Context, api *client.Client, c *core
 // measureRead runs wrk on the API and on nginx (odd repetitions the API
 // first, even ones nginx first).
 func (b *bench) measureRead(ctx context.Context, rr *readResults, token string, rep int) error {
-	api := func() error {
-		logf("core rep %d/%d: wrk on the API, GET %s", rep, b.o.reps, rr.Path)
-		w, err := b.wrk(ctx, b.o.api+rr.Path, token)
+	return b.sideBySide(ctx, rr, rep, func() (wrkRun, error) { return b.wrk(ctx, b.o.api+rr.Path, token) })
+}
+
+// sideBySide runs api (wrk on the API; on the server CPUs when pinned) and
+// wrk on rr's static copy, odd repetitions the API first, even ones nginx
+// first, and appends both runs to rr.
+func (b *bench) sideBySide(ctx context.Context, rr *readResults, rep int, api func() (wrkRun, error)) error {
+	name := rr.Label
+	if name == "" {
+		name = "GET " + rr.Path
+	}
+	apiStep := func() error {
+		logf("rep %d/%d: wrk on the API, %s", rep, b.o.reps, name)
+		w, err := b.pinnedAPI(ctx, api)
 		if err != nil {
 			return err
 		}
 		rr.API = append(rr.API, w)
-		logf("core: API %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", rr.Path, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
+		logf("API %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", name, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
 		return nil
 	}
 	static := func() error {
-		logf("core rep %d/%d: wrk on nginx, the same %s from a file", rep, b.o.reps, human(int64(rr.Bytes)))
-		w, err := b.wrk(ctx, rr.StaticURL, token)
+		logf("rep %d/%d: wrk on nginx, the same %s from a file", rep, b.o.reps, human(int64(rr.Bytes)))
+		w, err := b.wrk(ctx, rr.StaticURL, "")
 		if err != nil {
 			return err
 		}
 		rr.Nginx = append(rr.Nginx, w)
-		logf("core: nginx %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", rr.StaticURL, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
+		logf("nginx %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms (%s)", rr.StaticURL, w.RPS, w.P50Ms, w.P99Ms, w.CPU.String("wrk"))
 		return nil
 	}
-	if b.o.serverCPUs != "" {
-		// The API gets the server's CPUs for its run, as nginx has them,
-		// and wrk the others: neither load generator nor server takes the
-		// other's core. Go follows the affinity within a second.
-		pin := func(cpus string) error {
-			out, err := exec.CommandContext(ctx, "taskset", "-a", "-p", "-c", cpus, strconv.Itoa(b.o.apiPID)).CombinedOutput()
-			if err != nil {
-				return fmt.Errorf("taskset the API to CPUs %s: %v: %s", cpus, err, out)
-			}
-			time.Sleep(2 * time.Second)
-			return nil
-		}
-		run := api
-		api = func() error {
-			if err := pin(b.o.serverCPUs); err != nil {
-				return err
-			}
-			err := run()
-			if perr := pin("0-" + strconv.Itoa(runtime.NumCPU()-1)); err == nil {
-				err = perr
-			}
-			return err
-		}
-	}
-	steps := []func() error{api, static}
+	steps := []func() error{apiStep, static}
 	if rep%2 == 0 {
-		steps = []func() error{static, api}
+		steps = []func() error{static, apiStep}
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -212,4 +201,29 @@ func (b *bench) measureRead(ctx context.Context, rr *readResults, token string, 
 		}
 	}
 	return nil
+}
+
+// pinnedAPI runs run with the API on the server's CPUs, as nginx has them,
+// and wrk on the others (when pinning is on): neither load generator nor
+// server takes the other's core. Go follows the affinity within a second.
+func (b *bench) pinnedAPI(ctx context.Context, run func() (wrkRun, error)) (wrkRun, error) {
+	if b.o.serverCPUs == "" {
+		return run()
+	}
+	pin := func(cpus string) error {
+		out, err := exec.CommandContext(ctx, "taskset", "-a", "-p", "-c", cpus, strconv.Itoa(b.o.apiPID)).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("taskset the API to CPUs %s: %v: %s", cpus, err, out)
+		}
+		time.Sleep(2 * time.Second)
+		return nil
+	}
+	if err := pin(b.o.serverCPUs); err != nil {
+		return wrkRun{}, err
+	}
+	w, err := run()
+	if perr := pin("0-" + strconv.Itoa(runtime.NumCPU()-1)); err == nil {
+		err = perr
+	}
+	return w, err
 }

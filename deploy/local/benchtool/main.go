@@ -8,7 +8,9 @@
 // path under wrk against nginx: core.go, core_enroll.go, core_read.go) and
 // the LRS (POST /xapi/statements against Learning Locker, filtered GETs on
 // a million statements: lrs.go, lrs_data.go, lrs_store.go,
-// lrs_report.go), then prints a table and writes it as JSON (report.go).
+// lrs_report.go) and gated playback (the playback endpoint and the
+// learner's manifests under wrk vs nginx, statement intake from simulated
+// players: playback.go), then prints a table and writes it as JSON (report.go).
 //
 // Environment: LECTERN_TOKEN (the API's admin token), LECTERN_S3_ACCESS_KEY
 // and LECTERN_S3_SECRET_KEY (for the raw PUT; passed to curl on stdin, not on
@@ -57,6 +59,7 @@ type options struct {
 	ffmpegLog  string
 	core       coreOptions
 	lrs        lrsOptions
+	playback   playbackOptions
 }
 
 type source struct{ Name, Path string }
@@ -82,6 +85,7 @@ func run() int {
 	flag.StringVar(&o.ffmpegLog, "ffmpeg-log", "", "log the worker's ffmpeg wrapper (deploy/local/bench/ffmpeg-timed.sh) appends to")
 	o.core.flags()
 	o.lrs.flags()
+	o.playback.flags()
 	flag.Parse()
 	o.token = os.Getenv("LECTERN_TOKEN")
 	for _, kv := range strings.Split(srcs, ",") {
@@ -93,7 +97,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "benchtool: -work, -api-pid, -worker-pid, -reps >= 1 and (with -upload) -raw-put-url are required")
 		return 2
 	}
-	for _, check := range []func() error{o.core.check, o.lrs.check} {
+	for _, check := range []func() error{o.core.check, o.lrs.check, func() error { return o.playback.check(o.core) }} {
 		if err := check(); err != nil {
 			fmt.Fprintln(os.Stderr, "benchtool:", err)
 			return 2
@@ -162,6 +166,11 @@ func (b *bench) run(ctx context.Context) error {
 	if b.o.lrs.enabled {
 		if err := b.measureLRS(ctx); err != nil {
 			return fmt.Errorf("lrs: %w", err)
+		}
+	}
+	if b.o.playback.enabled {
+		if err := b.measurePlayback(ctx); err != nil {
+			return fmt.Errorf("playback: %w", err)
 		}
 	}
 	b.res.Finished = time.Now().UTC()

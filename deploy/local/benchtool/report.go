@@ -30,6 +30,7 @@ type results struct {
 	Upload      *uploadResults            `json:"upload,omitempty"`
 	Core        *coreResults              `json:"core,omitempty"`
 	LRS         *lrsResults               `json:"lrs,omitempty"`
+	Playback    *playbackResults          `json:"playback,omitempty"`
 	Warnings    []string                  `json:"warnings,omitempty"`
 	Explanation string                    `json:"explanation"`
 }
@@ -77,6 +78,9 @@ func (b *bench) buildRows() {
 	if r.LRS != nil {
 		r.Explanation += "; " + lrsExplanation
 	}
+	if r.Playback != nil {
+		r.Explanation += "; " + playbackExplanation
+	}
 	le := func(v, target float64) *bool { p := v <= target; return &p }
 	ge := func(v, target float64) *bool { p := v >= target; return &p }
 	names := make([]string, 0, len(r.Sources))
@@ -121,6 +125,9 @@ func (b *bench) buildRows() {
 	}
 	if r.LRS != nil {
 		r.Rows = append(r.Rows, r.LRS.rows()...)
+	}
+	if r.Playback != nil {
+		r.Rows = append(r.Rows, r.Playback.rows()...)
 	}
 }
 
@@ -222,6 +229,9 @@ func (b *bench) print(w io.Writer) {
 	}
 	if r.LRS != nil {
 		r.LRS.print(w)
+	}
+	if r.Playback != nil {
+		r.Playback.print(w)
 	}
 	for _, x := range r.Warnings {
 		fmt.Fprintln(w, "warning:", x)

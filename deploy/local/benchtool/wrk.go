@@ -34,12 +34,16 @@ var (
 	wrkSockErr = regexp.MustCompile(`(?m)^\s+Socket errors: (.*)$`)
 )
 
-// wrk runs wrk on url with the learner's token and parses its report. A
+// wrk runs wrk on url with the learner's token (none when empty) and
+// parses its report. A
 // response that is not 2xx/3xx fails the step.
 func (b *bench) wrk(ctx context.Context, target, token string) (wrkRun, error) {
 	o := b.o.core
-	w, _, err := b.runWrk(ctx, wrkSpec{threads: o.wrkThreads, conns: o.wrkConns, seconds: o.wrkSeconds,
-		args: []string{"-H", "Authorization: Bearer " + token, target}, snap: b.coreSnap})
+	args := []string{target}
+	if token != "" {
+		args = []string{"-H", "Authorization: Bearer " + token, target}
+	}
+	w, _, err := b.runWrk(ctx, wrkSpec{threads: o.wrkThreads, conns: o.wrkConns, seconds: o.wrkSeconds, args: args, snap: b.coreSnap})
 	if err != nil {
 		return wrkRun{}, err
 	}
