@@ -90,6 +90,15 @@ var matrix = []route{
 	{"GET", "/api/v1/courses/{course}/lessons/{lesson}/playback", "", "409 409 409 403 401", "404 404 404 404 401"},
 	{"POST", "/api/v1/checkpoints/{checkpoint}/attempts", `{"answers":[{"question_id":"q1","response":"b"}]}`, "200 200 200 403 401", "404 404 404 404 401"},
 	{"GET", "/play/{uuid}/*", "", "403 403 403 403 403", "403 403 403 403 403"},
+	// Quiz lessons: staff read (with keys) and change the quiz; the
+	// enrolled learner reads its rules and takes it; an attempt is its
+	// learner's alone (anyone else: as if it did not exist).
+	{"GET", "/api/v1/courses/{course2}/lessons/{quiz}/quiz", "", "200 200 200 403 401", "404 404 404 404 401"},
+	{"PUT", "/api/v1/courses/{course2}/lessons/{quiz}/quiz", `{"attempts_allowed":3,"time_limit_seconds":600,"pass_score":0.5}`, "200 200 403 403 401", "404 404 404 404 401"},
+	{"POST", "/api/v1/courses/{course2}/lessons/{quiz}/quiz/attempts", `{}`, "403 403 200 403 401", "404 404 404 404 401"},
+	{"GET", "/api/v1/quiz-attempts/{quizattempt}", "", "404 404 200 404 401", "404 404 404 404 401"},
+	{"PUT", "/api/v1/quiz-attempts/{quizattempt}/answers", `{"answers":[{"question_id":"q1","response":"b"}]}`, "404 404 200 404 401", "404 404 404 404 401"},
+	{"POST", "/api/v1/quiz-attempts/{quizattempt}/submit", `{"answers":[{"question_id":"q1","response":"a"}]}`, "404 404 200 404 401", "404 404 404 404 401"},
 	// Progress: the enrolled learner's own; ops never.
 	{"GET", "/api/v1/courses/{course}/progress", "", "403 403 200 403 401", "404 404 404 403 401"},
 	{"POST", "/api/v1/courses/{course}/lessons/{lesson}/progress", `{"status":"in_progress"}`, "403 403 200 403 401", "404 404 404 403 401"},

@@ -32,6 +32,7 @@ var required = map[string][]string{
 	"POST /api/v1/courses/{course}/lessons/{lesson}/progress":    {"status"},
 	"POST /api/v1/courses/{course}/lessons/{lesson}/checkpoints": {"at", "questions"},
 	"POST /api/v1/checkpoints/{checkpoint}/attempts":             {"answers"},
+	"PUT /api/v1/quiz-attempts/{quizattempt}/answers":            {"answers"},
 	"POST /api/v1/courses/{course}/enrollments/bulk":             {"rows"},
 	"POST /api/v1/enrollment-rules":                              {"group_id", "course_id"},
 	"POST /api/v1/webhooks":                                      {"url", "events"},

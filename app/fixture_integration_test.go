@@ -98,12 +98,14 @@ type res map[string]string
 // course, a ready video with its encode, a queued video with its encode, a
 // group holding the learner, a second group, a rule enrolling the first
 // group in the second course (and the learner's enrollment it made), a
-// webhook, an API token of the admin and an xAPI credential.
+// webhook, an API token of the admin and an xAPI credential; the second
+// course holds a quiz lesson (one question q1, b is right) and the
+// learner's open attempt at it.
 func fresh(t *testing.T, db *pgxpool.Pool, o *org) res {
 	t.Helper()
 	ctx := context.Background()
 	r := res{}
-	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token, xapiCred, xapiForward, checkpoint string
+	var course, draft, course2, m1, m2, l1, l2, video, encode, encode2, group, group2, rule, webhook, token, xapiCred, xapiForward, checkpoint, quiz, quizAttempt string
 	_, tokHash := auth.NewSecret()
 	err := db.QueryRow(ctx, `
 with v as (insert into videos (id, org_id, title, status, source_key, source_size, owner_id, duration, width, height, ready_at)
@@ -136,18 +138,24 @@ tk as (insert into tokens (org_id, user_id, kind, name, hash, scopes) values ($1
 xc as (insert into xapi_credentials (org_id, name, key, secret_hash, scopes) values ($1, 'LMS', 'lrk_' || gen_random_uuid(), '\x00', '{all}') returning id),
 xf as (insert into xapi_forwards (org_id, url) values ($1, 'http://127.0.0.1:9/xapi') returning id),
 cp as (insert into checkpoints (org_id, course_id, lesson_id, at, required, must_pass, questions)
-       select $1, c.id, l1.id, 10, true, true, '[{"id":"q1","type":"single_choice","prompt":"Which?","points":1,"options":[{"id":"a","text":"A","correct":false},{"id":"b","text":"B","correct":true}]}]' from c, l1 returning id)
-select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id, xc.id, xf.id, cp.id,
+       select $1, c.id, l1.id, 10, true, true, '[{"id":"q1","type":"single_choice","prompt":"Which?","points":1,"options":[{"id":"a","text":"A","correct":false},{"id":"b","text":"B","correct":true}]}]' from c, l1 returning id),
+m3 as (insert into modules (org_id, course_id, title, position) select $1, id, 'Final', 1 from c2 returning id),
+l3 as (insert into lessons (org_id, course_id, module_id, title, kind, position) select $1, c2.id, m3.id, 'Final quiz', 'quiz', 1 from c2, m3 returning id),
+qz as (insert into quizzes (org_id, lesson_id, course_id, questions)
+       select $1, l3.id, c2.id, '[{"id":"q1","type":"single_choice","prompt":"Which?","points":1,"options":[{"id":"a","text":"A","correct":false},{"id":"b","text":"B","correct":true}]}]' from l3, c2 returning lesson_id),
+qa as (insert into quiz_attempts (org_id, course_id, lesson_id, user_id, number, questions)
+       select $1, c2.id, qz.lesson_id, $4, 1, '[{"id":"q1","type":"single_choice","prompt":"Which?","points":1,"options":[{"id":"a","text":"A","correct":false},{"id":"b","text":"B","correct":true}]}]' from c2, qz returning id)
+select c.id, d.id, c2.id, m1.id, m2.id, l1.id, l2.id, v.id, e.id, e2.id, g.id, g2.id, ru.id, wh.id, tk.id, xc.id, xf.id, cp.id, l3.id, qa.id,
        (select count(*) from ci) + (select count(*) from en) + (select count(*) from en2) + (select count(*) from gm) + (select count(*) from vu)
-from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk, xc, xf, cp`,
+from c, d, c2, m1, m2, l1, l2, v, e, e2, g, g2, ru, wh, tk, xc, xf, cp, l3, qa`,
 		o.ID, o.Users["instructor"], o.Users["coinstructor"], o.Users["learner"], o.Users["admin"], tokHash).
-		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, &xapiCred, &xapiForward, &checkpoint, new(int))
+		Scan(&course, &draft, &course2, &m1, &m2, &l1, &l2, &video, &encode, &encode2, &group, &group2, &rule, &webhook, &token, &xapiCred, &xapiForward, &checkpoint, &quiz, &quizAttempt, new(int))
 	if err != nil {
 		t.Fatalf("fixture resources in %s: %v", o.Slug, err)
 	}
 	for k, v := range map[string]string{"course": course, "draft": draft, "course2": course2, "module": m1, "module2": m2,
 		"lesson": l1, "lesson2": l2, "video": video, "encode": encode, "encode2": encode2, "group": group, "group2": group2, "rule": rule,
-		"webhook": webhook, "token": token, "xapicred": xapiCred, "xapiforward": xapiForward, "checkpoint": checkpoint, "org": o.ID, "uuid": uuid.NewString()} {
+		"webhook": webhook, "token": token, "xapicred": xapiCred, "xapiforward": xapiForward, "checkpoint": checkpoint, "quiz": quiz, "quizattempt": quizAttempt, "org": o.ID, "uuid": uuid.NewString()} {
 		r[k] = v
 	}
 	for k, v := range o.Users {

@@ -1,6 +1,8 @@
 // Package assessments owns what is asked of learners and what they may
 // watch because of it: questions (six types, graded here and only here),
-// checkpoints pinned to moments of a video lesson, learners' attempts, each
+// checkpoints pinned to moments of a video lesson, quiz lessons (the same
+// questions with attempts, a time limit, shuffling and a pass score;
+// quiz_handlers.go), learners' attempts, each
 // video lesson's policy (navigation, speed, completion threshold, mastery),
 // what each learner has watched (derived from their xAPI Video Profile
 // statements in the LRS, credited only as far as it is plausible) and the
@@ -119,6 +121,12 @@ func (h *Handlers) Register(r fiber.Router) {
 	r.Get("/courses/:id/lessons/:lesson_id/playback", member, h.getPlayback)
 	r.Get("/courses/:id/lessons/:lesson_id/analytics", member, h.getAnalytics)
 	r.Post("/checkpoints/:id/attempts", member, h.postAttempt)
+	r.Get("/courses/:id/lessons/:lesson_id/quiz", member, h.getQuiz)
+	r.Put("/courses/:id/lessons/:lesson_id/quiz", member, h.putQuiz)
+	r.Post("/courses/:id/lessons/:lesson_id/quiz/attempts", member, h.startQuizAttempt)
+	r.Get("/quiz-attempts/:id", member, h.getQuizAttempt)
+	r.Put("/quiz-attempts/:id/answers", member, h.saveQuizAnswers)
+	r.Post("/quiz-attempts/:id/submit", member, h.submitQuizAttempt)
 }
 
 // RegisterMedia mounts the per-learner manifests (/play/<token>/...): the

@@ -3,6 +3,7 @@ package assessments
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -91,25 +92,8 @@ func (in *checkpointInput) apply(c *Checkpoint, m *LessonMedia, creating bool) e
 	if in.MustPass != nil {
 		c.MustPass = *in.MustPass
 	}
-	if in.AttemptsAllowed != nil {
-		if *in.AttemptsAllowed < 0 || *in.AttemptsAllowed > 100 {
-			return httpapp.Invalid("attempts_allowed", "must be between 0 (unlimited) and 100")
-		}
-		c.AttemptsAllowed = *in.AttemptsAllowed
-	}
-	if in.Scoring != nil {
-		switch *in.Scoring {
-		case ScoreFirst, ScoreBest, ScoreLast:
-			c.Scoring = *in.Scoring
-		default:
-			return httpapp.Invalid("scoring", "must be first, best or last (the attempt that counts)")
-		}
-	}
-	if in.PassScore != nil {
-		if !finite(*in.PassScore) || *in.PassScore < 0 || *in.PassScore > 1 {
-			return httpapp.Invalid("pass_score", "must be a fraction between 0 and 1")
-		}
-		c.PassScore = *in.PassScore
+	if err := attemptRules(in.AttemptsAllowed, in.Scoring, in.PassScore, &c.AttemptsAllowed, &c.Scoring, &c.PassScore); err != nil {
+		return err
 	}
 	if in.JumpTo.Set {
 		c.JumpTo = in.JumpTo.Value
@@ -135,6 +119,31 @@ func (in *checkpointInput) apply(c *Checkpoint, m *LessonMedia, creating bool) e
 			seen[q.ID] = true
 		}
 		c.Questions = in.Questions
+	}
+	return nil
+}
+
+// attemptRules validates the attempt rules checkpoints and quizzes share
+// (those given: attempts allowed, the attempt that counts, the pass score)
+// and sets them.
+func attemptRules(attempts *int, scoring *string, pass *float64, toAttempts *int, toScoring *string, toPass *float64) error {
+	if attempts != nil {
+		if *attempts < 0 || *attempts > 100 {
+			return httpapp.Invalid("attempts_allowed", "must be between 0 (unlimited) and 100")
+		}
+		*toAttempts = *attempts
+	}
+	if scoring != nil {
+		if !slices.Contains(ScoringPolicies, *scoring) {
+			return httpapp.Invalid("scoring", "must be first, best or last (the attempt that counts)")
+		}
+		*toScoring = *scoring
+	}
+	if pass != nil {
+		if !finite(*pass) || *pass < 0 || *pass > 1 {
+			return httpapp.Invalid("pass_score", "must be a fraction between 0 and 1")
+		}
+		*toPass = *pass
 	}
 	return nil
 }

@@ -33,7 +33,8 @@ type Answered struct {
 	CourseID     string        `json:"course_id"`
 	LessonID     string        `json:"lesson_id"`
 	UserID       string        `json:"user_id"`
-	CheckpointID string        `json:"checkpoint_id"`
+	CheckpointID string        `json:"checkpoint_id,omitempty"` // empty for a quiz lesson's question
+	Quiz         bool          `json:"quiz,omitempty"`          // a question of a quiz lesson
 	QuestionID   string        `json:"question_id"`
 	Attempt      int           `json:"attempt"`
 	Correct      bool          `json:"correct"`
@@ -66,35 +67,42 @@ func (h *Handlers) answeredEvents(c *Checkpoint, userID string, number int, grad
 	out := make([]events.Event, 0, len(graded))
 	for _, g := range graded {
 		q := byID[g.QuestionID]
-		typ, pattern, components := q.Interaction()
-		def := map[string]any{
-			"type":                    activityCMI,
-			"name":                    map[string]any{"und": clip(q.Prompt, 200)},
-			"description":             map[string]any{"und": q.Prompt},
-			"interactionType":         typ,
-			"correctResponsesPattern": pattern,
-		}
-		for k, v := range components {
-			def[k] = v
-		}
-		scaled := 0.0
-		if g.Points > 0 {
-			scaled = g.Score / g.Points
-		}
 		p := Answered{CourseID: c.CourseID, LessonID: c.LessonID, UserID: userID, CheckpointID: c.ID, QuestionID: q.ID,
 			Attempt: number, Correct: g.Correct, Chosen: g.Chosen,
-			XAPI: xapi.Recorded{
-				Verb: verbAnswered, Display: "answered",
-				Object: map[string]any{"objectType": "Activity",
-					"id": QuestionIRI(h.Settings.PublicURL, c.CourseID, c.LessonID, c.ID, q.ID), "definition": def},
-				Result: map[string]any{"success": g.Correct, "response": g.Response,
-					"score": map[string]any{"raw": g.Score, "min": 0, "max": g.Points, "scaled": scaled}},
-				Parent: []string{VideoIRI(h.Settings.PublicURL, c.CourseID, c.LessonID)},
-			}}
+			XAPI: answeredStatement(q, g, QuestionIRI(h.Settings.PublicURL, c.CourseID, c.LessonID, c.ID, q.ID),
+				[]string{VideoIRI(h.Settings.PublicURL, c.CourseID, c.LessonID)})}
 		out = append(out, events.Event{Type: EventAnswered, Subject: fmt.Sprintf("checkpoints/%s/learners/%s/attempts/%d/%s", c.ID, userID, number, q.ID),
 			OccurredAt: at, Payload: p})
 	}
 	return out
+}
+
+// answeredStatement is the answered statement of one graded answer: the
+// question as a cmi.interaction (its key in correctResponsesPattern, which
+// the LRS never shows a learner), the response and the score.
+func answeredStatement(q *Question, g Graded, iri string, parent []string) xapi.Recorded {
+	typ, pattern, components := q.Interaction()
+	def := map[string]any{
+		"type":                    activityCMI,
+		"name":                    map[string]any{"und": clip(q.Prompt, 200)},
+		"description":             map[string]any{"und": q.Prompt},
+		"interactionType":         typ,
+		"correctResponsesPattern": pattern,
+	}
+	for k, v := range components {
+		def[k] = v
+	}
+	scaled := 0.0
+	if g.Points > 0 {
+		scaled = g.Score / g.Points
+	}
+	return xapi.Recorded{
+		Verb: verbAnswered, Display: "answered",
+		Object: map[string]any{"objectType": "Activity", "id": iri, "definition": def},
+		Result: map[string]any{"success": g.Correct, "response": g.Response,
+			"score": map[string]any{"raw": g.Score, "min": 0, "max": g.Points, "scaled": scaled}},
+		Parent: parent,
+	}
 }
 
 // recordOutcome writes the lesson's mastery outcome to the log.

@@ -381,6 +381,8 @@ type Graded struct {
 	Points      float64 `json:"points"`
 	Feedback    string  `json:"feedback,omitempty"`
 	Explanation string  `json:"explanation,omitempty"`
+	// Unanswered: a quiz question left without an answer (scored 0).
+	Unanswered bool `json:"unanswered,omitempty"`
 	// Response is the response in the xAPI format of the question's
 	// Interaction type.
 	Response string `json:"-"`

@@ -320,12 +320,12 @@ func (h *Handlers) createLesson(c *fiber.Ctx) error {
 		return httpapp.Invalid("title", "is required")
 	case req.Kind == nil:
 		return httpapp.Invalid("kind", "is required")
-	case *req.Kind != "video" && *req.Kind != "text":
-		return httpapp.Invalid("kind", "must be video or text")
+	case *req.Kind != "video" && *req.Kind != "text" && *req.Kind != "quiz":
+		return httpapp.Invalid("kind", "must be video, text or quiz")
 	case *req.Kind == "video" && req.VideoID == nil:
 		return httpapp.Invalid("video_id", "is required for a video lesson")
-	case *req.Kind == "text" && req.VideoID != nil:
-		return httpapp.Invalid("video_id", "a text lesson has no video")
+	case *req.Kind != "video" && req.VideoID != nil:
+		return httpapp.Invalid("video_id", "a %s lesson has no video", *req.Kind)
 	}
 	l.Kind = *req.Kind
 	if l.Title, err = httpapp.Text("title", *req.Title, 1, 200); err != nil {

@@ -90,6 +90,9 @@ func (p *Progress) record(ctx context.Context, courseID, lessonID, userID, statu
 	case byLearner && kind == "video" && status == courses.Completed:
 		return nil, httpapp.Errorf(fiber.StatusConflict, "completed_by_watching",
 			"a video lesson completes when you have watched enough of it and passed its required checkpoints, not by marking it")
+	case byLearner && kind == "quiz" && status == courses.Completed:
+		return nil, httpapp.Errorf(fiber.StatusConflict, "completed_by_passing",
+			"a quiz lesson completes when you pass it, not by marking it")
 	default:
 		if err := p.Store.RecordProgress(ctx, courseID, lessonID, userID, status); err != nil {
 			return nil, err

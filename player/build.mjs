@@ -49,6 +49,7 @@ const options = {
     teach: 'src/teach.js',
     'teach-course': 'src/teach-course.js',
     'teach-lesson': 'src/teach-lesson.js',
+    'teach-quiz': 'src/teach-quiz.js',
     admin: 'src/admin.js',
   },
   outdir: 'dist/assets',

@@ -20,6 +20,7 @@ var Pages = []Page{
 	{"/teach", "teach.html"},
 	{"/teach/courses/:id", "teach-course.html"},
 	{"/teach/courses/:id/lessons/:lesson_id", "teach-lesson.html"},
+	{"/teach/courses/:id/quizzes/:lesson_id", "teach-quiz.html"},
 	{"/upload", "upload.html"},
 	// administrators
 	{"/admin", "admin.html"},

@@ -61,12 +61,15 @@ lpo as (insert into lesson_policies (org_id, lesson_id) select $1, id from l1 re
 cp as (insert into checkpoints (org_id, course_id, lesson_id, at, questions) select $1, c.id, l1.id, 1, '[]' from c, l1 returning id),
 ca as (insert into checkpoint_attempts (org_id, checkpoint_id, lesson_id, user_id, number, score, passed, answers, results)
        select $1, cp.id, l1.id, u.id, 1, 1, true, '[]', '[]' from cp, l1, u returning 1),
-ws as (insert into watch_states (org_id, user_id, lesson_id, video_id) select $1, u.id, l1.id, v.id from u, l1, v returning 1)
+ws as (insert into watch_states (org_id, user_id, lesson_id, video_id) select $1, u.id, l1.id, v.id from u, l1, v returning 1),
+l3 as (insert into lessons (org_id, course_id, module_id, title, kind, position) select $1, c.id, m2.id, 'Quiz', 'quiz', 2 from c, m2 returning id),
+qz as (insert into quizzes (org_id, lesson_id, course_id) select $1, l3.id, c.id from l3, c returning 1),
+qa as (insert into quiz_attempts (org_id, course_id, lesson_id, user_id, number, questions) select $1, c.id, l3.id, u.id, 1, '[]' from c, l3, u returning 1)
 select (select count(*) from gm) + (select count(*) from ci) + (select count(*) from mp) + (select count(*) from e) + (select count(*) from upp)
      + (select count(*) from lp) + (select count(*) from wd) + (select count(*) from en) + (select count(*) from pr) + (select count(*) from r)
      + (select count(*) from ik) + (select count(*) from ev) + (select count(*) from xc) + (select count(*) from xk)
      + (select count(*) from xa) + (select count(*) from xt) + (select count(*) from xd) + (select count(*) from xf)
-     + (select count(*) from lpo) + (select count(*) from ca) + (select count(*) from ws)`, org, slug)
+     + (select count(*) from lpo) + (select count(*) from ca) + (select count(*) from ws) + (select count(*) from qz) + (select count(*) from qa)`, org, slug)
 		return err
 	})
 	if err != nil {

@@ -4,11 +4,13 @@
 // "Mark complete" (POST /api/v1/courses/{id}/lessons/{lesson_id}/progress); a
 // video lesson completes on the server (enough watched, required checkpoints
 // passed, mastery met: lib/lessonvideo.js), and the page says what is still
-// missing, re-reading progress after each attempt and at the end.
+// missing, re-reading progress after each attempt and at the end. A quiz
+// lesson completes when the learner passes it (lib/quiz.js).
 import { fill, boot, call, h, run, progressBar, toast, ApiError, toLogin } from './lib/app.js';
 import { loadCourse, renderOutline } from './lib/course.js';
 import { flatLessons, lessonStatus, isLocked, nextLesson } from './lib/outline.js';
 import { mountLessonVideo } from './lib/lessonvideo.js';
+import { mountQuiz } from './lib/quiz.js';
 
 const m = /^\/learn\/([^/]+)\/([^/]+)/.exec(location.pathname) || [];
 const courseId = decodeURIComponent(m[1] || '');
@@ -50,8 +52,9 @@ run(async () => {
   const status = h('p', { class: 'muted small', id: 'lesson-status', role: 'status', 'aria-live': 'polite' });
   const missing = h('ul', { class: 'muted small lesson-missing', id: 'lesson-missing', 'aria-label': 'Still to do', hidden: true });
   const isVideo = lesson.kind === 'video';
-  // a video lesson is completed by the server, not by a button (it answers 409 to one)
-  const complete = isVideo ? null : h('button', { type: 'button', class: 'primary', id: 'mark-complete' }, 'Mark complete');
+  const isQuiz = lesson.kind === 'quiz';
+  // video and quiz lessons are completed by the server, not by a button (it answers 409 to one)
+  const complete = isVideo || isQuiz ? null : h('button', { type: 'button', class: 'primary', id: 'mark-complete' }, 'Mark complete');
   const nextLink = h('a', { class: 'button', id: 'next-lesson', hidden: true }, 'Next lesson →');
   const head = h('div', { class: 'spread', style: { margin: '16px 0 8px' } },
     h('div', null, h('h1', { id: 'lesson-title' }, lesson.title), status, missing),
@@ -63,6 +66,12 @@ run(async () => {
     fill.add(content, host, head);
     lv = mountLessonVideo({ host, course, lesson, onUnauthorized: toLogin, onChange: () => { reread(); } });
     lv.player.on('pause', () => renderState()); // what is still missing (how much is watched) moves on as it plays
+  } else if (isQuiz) {
+    const host = h('div', { id: 'quiz-host' });
+    fill.add(content, head);
+    if (lesson.body_html) fill.add(content, Object.assign(h('div', { class: 'prose', id: 'lesson-body' }), { innerHTML: lesson.body_html }));
+    fill.add(content, host);
+    mountQuiz({ host, course, lesson, onChange: () => { reread(); } });
   } else {
     const body = h('div', { class: 'prose text-lesson', id: 'lesson-body' });
     if (lesson.body_html) body.innerHTML = lesson.body_html; // rendered and sanitized by the API

@@ -186,7 +186,9 @@ run(async () => {
     const edit = h('button', { type: 'button', class: 'icon', 'aria-label': `Edit ${l.title}` }, 'Edit');
     const checkpointsLink = l.kind === 'video'
       ? h('a', { class: 'icon small', href: `/teach/courses/${encodeURIComponent(course.id)}/lessons/${encodeURIComponent(l.id)}`, 'aria-label': `Checkpoints of ${l.title}`, dataset: { checkpoints: l.id } }, 'Checkpoints')
-      : null;
+      : l.kind === 'quiz'
+        ? h('a', { class: 'icon small', href: `/teach/courses/${encodeURIComponent(course.id)}/quizzes/${encodeURIComponent(l.id)}`, 'aria-label': `Questions of ${l.title}`, dataset: { quiz: l.id } }, 'Questions')
+        : null;
     edit.addEventListener('click', () => lessonDialog(m, l));
     const del = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Delete ${l.title}` }, 'Delete');
     del.addEventListener('click', async () => {
@@ -223,7 +225,7 @@ run(async () => {
     fill.add(row, 
       h('span', { class: 'drag-handle', 'aria-hidden': 'true', title: 'Drag to reorder' }, '⠿'),
       h('span', { class: 'title' }, l.title),
-      h('span', { class: 'badge' }, l.kind === 'text' ? 'Text' : `Video${video && video.duration ? ` · ${formatTime(video.duration)}` : ''}`),
+      h('span', { class: 'badge' }, l.kind === 'text' ? 'Text' : l.kind === 'quiz' ? 'Quiz' : `Video${video && video.duration ? ` · ${formatTime(video.duration)}` : ''}`),
       l.prerequisites.length ? h('span', { class: 'badge', title: 'Has prerequisites' }, `🔒 ${l.prerequisites.length}`) : null,
       up, down, checkpointsLink, edit, del);
     return row;
@@ -284,7 +286,8 @@ run(async () => {
     const isNew = !l;
     const kind = h('select', { id: 'd-kind', name: 'kind', disabled: !isNew },
       h('option', { value: 'video', selected: !l || l.kind === 'video' }, 'Video'),
-      h('option', { value: 'text', selected: l && l.kind === 'text' }, 'Text (markdown)'));
+      h('option', { value: 'text', selected: l && l.kind === 'text' }, 'Text (markdown)'),
+      h('option', { value: 'quiz', selected: l && l.kind === 'quiz' }, 'Quiz'));
     const videoSel = h('select', { id: 'd-video', name: 'video_id' },
       h('option', { value: '' }, vids.length ? 'Choose a ready video…' : 'No ready video yet'),
       vids.map((v) => h('option', { value: v.id, selected: l && l.video_id === v.id }, `${v.title || 'Untitled'}${v.duration ? ` (${formatTime(v.duration)})` : ''}`)));
@@ -295,7 +298,7 @@ run(async () => {
     const sync = () => {
       const k = kind.value;
       videoField.hidden = k !== 'video';
-      bodyField.hidden = k !== 'text';
+      bodyField.hidden = k === 'video'; // a quiz's body is its instructions
     };
     kind.addEventListener('change', sync);
     const { form } = dialog(isNew ? `Add a lesson to “${m.title}”` : `Edit “${l.title}”`, () => [
@@ -314,8 +317,12 @@ run(async () => {
         body.body = d.body || '';
       }
       if (isNew) {
-        await call(`${base}/lessons`, { method: 'POST', body: { module_id: m.id, kind: k, ...body } });
+        const made = await call(`${base}/lessons`, { method: 'POST', body: { module_id: m.id, kind: k, ...body } });
         toast('Lesson added');
+        if (k === 'quiz') { // on to its questions
+          location.assign(`/teach/courses/${encodeURIComponent(course.id)}/quizzes/${encodeURIComponent(made.id)}`);
+          return;
+        }
       } else {
         if (f.querySelector('[name="prerequisites"]')) body.prerequisites = selectedValues(f, 'prerequisites');
         await call(`${base}/lessons/${encodeURIComponent(l.id)}`, { method: 'PATCH', body });

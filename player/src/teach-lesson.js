@@ -13,9 +13,10 @@ import { parseThumbnailsVtt, cueAt } from './lib/vtt.js';
 import { formatTime } from './lib/format.js';
 import { modulesOf, flatLessons } from './lib/outline.js';
 import {
-  QUESTION_TYPES, TYPE_LABELS, SCORING, KEY_STEP, defaultQuestion, newCheckpointBody, draftOf, changeType, checkpointBody, movedAt, learnerView,
+  SCORING, KEY_STEP, defaultQuestion, newCheckpointBody, draftOf, checkpointBody, movedAt, learnerView,
 } from './lib/checkpointform.js';
 import { bars, linePath, ticks, timeToX, xToTime, pct } from './lib/charts.js';
+import { field, bind, check, questionsEditor } from './lib/questioneditor.js';
 
 const m = /^\/teach\/courses\/([^/]+)\/lessons\/([^/]+)/.exec(location.pathname) || [];
 const courseId = decodeURIComponent(m[1] || '');
@@ -234,12 +235,6 @@ run(async () => {
   }
 
   // ------------------------------------------------------------ the form
-  function field(label, control, hint) {
-    return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('p', { class: 'hint' }, hint) : null);
-  }
-  const bind = (obj, key, el, prop = 'value') => { el.addEventListener(prop === 'checked' ? 'change' : 'input', () => { obj[key] = el[prop]; }); return el; };
-  const check = (id, label, obj, key, attrs) => h('div', { class: 'field' }, h('label', { for: id },
-    bind(obj, key, h('input', { type: 'checkbox', id, ...attrs, checked: !!obj[key] }), 'checked'), ` ${label}`));
 
   function renderForm() {
     if (!draft) {
@@ -262,7 +257,7 @@ run(async () => {
         field('Pass score (%)', input('pass_score', { inputmode: 'decimal' })),
         field('On a failed attempt, jump to (s)', input('jump_to', { inputmode: 'decimal', placeholder: 'stay' }), 'Empty: no jump.')),
       h('h3', null, 'Questions'),
-      h('div', { dataset: { field: 'questions' } }, d.questions.map((q, i) => questionEl(q, i))),
+      h('div', { dataset: { field: 'questions' } }, questionsEditor(d.questions, renderForm)),
       h('div', { class: 'row' },
         h('button', { type: 'button', id: 'cp-add-question', onclick: () => { d.questions.push(defaultQuestion('single_choice')); renderForm(); } }, '+ Add question')),
       h('div', { class: 'row', style: { marginTop: '12px' } },
@@ -270,59 +265,6 @@ run(async () => {
         h('button', { type: 'button', class: 'danger', id: 'cp-delete', onclick: () => remove(form) }, 'Delete')));
     form.addEventListener('submit', (e) => { e.preventDefault(); save(form); });
     fill(formBox, h('h2', { id: 'cp-editor-h' }, `Checkpoint at ${formatTime(Number(d.at) || 0)}`), form);
-  }
-
-  function questionEl(q, i) {
-    const f = `questions[${i}]`;
-    const id = (s) => `cp-q${i}-${s}`;
-    const text = (key, label, attrs = {}) => field(label, bind(q, key, h(attrs.rows ? 'textarea' : 'input', { id: id(key), type: attrs.rows ? null : 'text', dataset: { field: `${f}.${key}` }, value: attrs.rows ? null : q[key], ...attrs }, attrs.rows ? q[key] : null)));
-    const type = h('select', { id: id('type'), dataset: { field: `${f}.type` } }, QUESTION_TYPES.map((t) => h('option', { value: t, selected: q.type === t }, TYPE_LABELS[t])));
-    type.addEventListener('change', () => { draft.questions[i] = changeType(q, type.value); renderForm(); });
-    const removeBtn = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Remove question ${i + 1}`, onclick: () => { draft.questions.splice(i, 1); renderForm(); } }, 'Remove');
-    const parts = [
-      h('div', { class: 'spread' }, h('strong', null, `Question ${i + 1}`), removeBtn),
-      h('div', { class: 'row' }, field('Type', type), text('points', 'Points', { inputmode: 'decimal' })),
-      text('prompt', 'Prompt', { rows: '2' }),
-    ];
-    if (q.type === 'numeric') {
-      parts.push(h('div', { class: 'row' }, text('answer', 'Answer', { inputmode: 'decimal' }), text('tolerance', 'Tolerance (±)', { inputmode: 'decimal' })));
-    } else if (q.type === 'short_text') {
-      parts.push(text('accepted', 'Accepted answers (one per line)', { rows: '3' }), check(id('case'), 'Case sensitive', q, 'case_sensitive', { dataset: { field: `${f}.case_sensitive` } }));
-    } else {
-      parts.push(optionsEl(q, i, f));
-    }
-    parts.push(text('hint', 'Hint (optional)'), text('explanation', 'Explanation, shown after answering (optional)', { rows: '2' }));
-    return h('fieldset', { class: 'cp-question', id: `cp-question-${i}`, dataset: { type: q.type } }, ...parts);
-  }
-
-  function optionsEl(q, i, f) {
-    const of = `${f}.options`;
-    const tf = q.type === 'true_false';
-    const ordering = q.type === 'ordering';
-    const radio = q.type === 'single_choice' || tf;
-    const rows = q.options.map((o, k) => {
-      const row = h('div', { class: `cp-option-row${ordering ? ' ordering' : ''}` });
-      const txt = bind(o, 'text', h('input', { type: 'text', id: `cp-q${i}-opt${k}`, 'aria-label': `Option ${k + 1}`, dataset: { field: `${of}[${k}].text` }, value: o.text }));
-      if (ordering) {
-        const mv = (dir) => h('button', { type: 'button', class: 'icon', 'aria-label': `Move option ${k + 1} ${dir < 0 ? 'up' : 'down'}`, disabled: dir < 0 ? k === 0 : k === q.options.length - 1,
-          onclick: () => { const [x] = q.options.splice(k, 1); q.options.splice(k + dir, 0, x); renderForm(); } }, dir < 0 ? '↑' : '↓');
-        fill.add(row, h('span', { class: 'muted' }, `${k + 1}.`), txt, mv(-1), mv(1), removeOpt(q, k));
-      } else {
-        const c = h('input', { type: radio ? 'radio' : 'checkbox', name: `cp-q${i}-correct`, 'aria-label': `Option ${k + 1} is correct`, checked: !!o.correct });
-        c.addEventListener('change', () => { if (radio) q.options.forEach((x, j) => { x.correct = j === k; }); else o.correct = c.checked; });
-        const fb = bind(o, 'feedback', h('input', { type: 'text', 'aria-label': `Feedback for option ${k + 1}`, placeholder: 'Feedback (optional)', dataset: { field: `${of}[${k}].feedback` }, value: o.feedback }));
-        fill.add(row, h('label', { title: 'Correct' }, c), txt, fb, tf ? h('span') : removeOpt(q, k));
-      }
-      return row;
-    });
-    return h('div', { class: 'field', dataset: { field: of } },
-      h('p', { class: 'hint' }, tf ? 'The first option means true, the second false; pick the correct one.' : ordering ? 'List the options in the correct order; learners get them shuffled.' : radio ? 'Pick the one correct option.' : 'Tick every correct option.'),
-      rows,
-      tf ? null : h('button', { type: 'button', class: 'icon', onclick: () => { q.options.push({ id: '', text: '', correct: false, feedback: '' }); renderForm(); } }, '+ Option'));
-  }
-
-  function removeOpt(q, k) {
-    return h('button', { type: 'button', class: 'icon danger', 'aria-label': `Remove option ${k + 1}`, disabled: q.options.length <= 2, onclick: () => { q.options.splice(k, 1); renderForm(); } }, '×');
   }
 
   async function save(form) {

@@ -68,23 +68,28 @@ export function draftOf(cp) {
     scoring: SCORING.includes(cp.scoring) ? cp.scoring : 'best',
     pass_score: str(Math.round((cp.pass_score == null ? 1 : Number(cp.pass_score)) * 1000) / 10),
     jump_to: cp.jump_to == null ? '' : str(cp.jump_to),
-    questions: (cp.questions || []).map((q) => ({
-      id: q.id || '',
-      type: q.type,
-      prompt: str(q.prompt),
-      hint: str(q.hint),
-      explanation: str(q.explanation),
-      points: str(q.points == null ? 1 : q.points),
-      options: (q.options || []).map((o) => ({ id: o.id || '', text: str(o.text), correct: !!o.correct, feedback: str(o.feedback) })),
-      answer: str(q.answer),
-      tolerance: str(q.tolerance || 0),
-      accepted: (q.accepted || []).join('\n'),
-      case_sensitive: !!q.case_sensitive,
-      // Not in the form, kept as they are on a save.
-      exact_whitespace: !!q.exact_whitespace,
-      correct_feedback: str(q.correct_feedback),
-      incorrect_feedback: str(q.incorrect_feedback),
-    })),
+    questions: (cp.questions || []).map(draftQuestion),
+  };
+}
+
+/** A question from the API as the form's draft. */
+export function draftQuestion(q) {
+  return {
+    id: q.id || '',
+    type: q.type,
+    prompt: str(q.prompt),
+    hint: str(q.hint),
+    explanation: str(q.explanation),
+    points: str(q.points == null ? 1 : q.points),
+    options: (q.options || []).map((o) => ({ id: o.id || '', text: str(o.text), correct: !!o.correct, feedback: str(o.feedback) })),
+    answer: str(q.answer),
+    tolerance: str(q.tolerance || 0),
+    accepted: (q.accepted || []).join('\n'),
+    case_sensitive: !!q.case_sensitive,
+    // Not in the form, kept as they are on a save.
+    exact_whitespace: !!q.exact_whitespace,
+    correct_feedback: str(q.correct_feedback),
+    incorrect_feedback: str(q.incorrect_feedback),
   };
 }
 
@@ -101,7 +106,7 @@ export function changeType(q, type) {
   return next;
 }
 
-function num(v) {
+export function num(v) {
   if (typeof v === 'number') return v;
   const s = str(v).trim().replace(',', '.');
   if (s === '') return NaN;
@@ -128,14 +133,8 @@ export function checkpointBody(d, { duration = 0 } = {}) {
     jump = num(d.jump_to);
     if (!Number.isFinite(jump) || jump < 0 || jump >= at) return fail('jump_to', 'A time before the checkpoint, or empty.');
   }
-  const qs = d.questions || [];
-  if (!qs.length) return fail('questions', 'Add at least one question.');
-  const questions = [];
-  for (let i = 0; i < qs.length; i++) {
-    const r = questionBody(qs[i], `questions[${i}]`);
-    if (r.error) return { body: null, error: r.error };
-    questions.push(r.body);
-  }
+  const { questions, error } = questionsBody(d.questions);
+  if (error) return { body: null, error };
   return {
     body: {
       at: round3(at),
@@ -150,6 +149,20 @@ export function checkpointBody(d, { duration = 0 } = {}) {
     },
     error: null,
   };
+}
+
+/** Draft questions as the API's questions, or the first mistake (at least one question, at most max). */
+export function questionsBody(qs, max = 20) {
+  qs = qs || [];
+  if (!qs.length) return { questions: null, error: { field: 'questions', message: 'Add at least one question.' } };
+  if (qs.length > max) return { questions: null, error: { field: 'questions', message: `At most ${max} questions.` } };
+  const questions = [];
+  for (let i = 0; i < qs.length; i++) {
+    const r = questionBody(qs[i], `questions[${i}]`);
+    if (r.error) return { questions: null, error: r.error };
+    questions.push(r.body);
+  }
+  return { questions, error: null };
 }
 
 function questionBody(q, f) {
